@@ -1,0 +1,366 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS, ConfigKey } from "./schema";
+import { MAX_SERVICE_NAME_LENGTH } from "./names";
+import { TPU_V6E_MACHINES, TPU_V6E_ZONES } from "./tpu";
+import { DEFAULT_SOURCES, MIN_GKE_VERSION_TPU_V6E } from "./versions";
+import { ChartSource, ClusterConfig, StackConfig, VllmConfig } from "./types";
+
+export * from "./types";
+
+/** Pulumi config namespace of this project (the `name:` in Pulumi.yaml). */
+export const PROJECT_NAME = "tpu-inference";
+
+/** Upper bound for replicas: one TPU node each; far above the guide's 3, below anything a typo could order. */
+export const MAX_REPLICAS = 64;
+
+/** Flags the stack sets itself; `vllmExtraArgs` may not set them (they have their own keys). */
+const MANAGED_VLLM_FLAGS: Record<string, string> = {
+    "--model": "modelUri",
+    "--served-model-name": "modelName",
+    "--tensor-parallel-size": "tensorParallelSize",
+    "--max-model-len": "maxModelLen",
+    "--max-num-seqs": "maxNumSeqs",
+    "--dtype": "dtype",
+    "--port": "(fixed at 8000 by KServe)",
+    "--ssl-certfile": "(KServe's certificate)",
+    "--ssl-keyfile": "(KServe's certificate)",
+};
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL_RULE = "a DNS-1123 label (lower-case letters, digits and '-', starting and ending alphanumeric, at most 63 characters)";
+
+/** Every problem found in the stack config, reported at once, before any resource is registered. */
+export class StackConfigError extends pulumi.RunError {
+    constructor(readonly problems: string[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "StackConfigError";
+    }
+}
+
+/** Raw config as Pulumi hands it to the program: strings, keyed without the project namespace. */
+export interface RawConfig {
+    values: Record<string, string | undefined>;
+    /** Keys whose value was set with `--secret`. */
+    secretKeys: ReadonlySet<string>;
+    stack: string;
+}
+
+/** Parses and validates raw config into the typed StackConfig. Pure: no Pulumi engine needed. */
+export function parseConfig(raw: RawConfig): StackConfig {
+    const problems: string[] = [];
+    const fail = (key: string, value: unknown, allowed: string) => {
+        const meta = CONFIG_KEYS.find((k) => k.key === key);
+        // Secret values never reach an error message.
+        const shown = meta?.secret ? "[secret]" : JSON.stringify(value);
+        problems.push(`${PROJECT_NAME}:${key} = ${shown}: ${allowed}`);
+    };
+
+    const known = new Set(CONFIG_KEYS.map((k) => k.key));
+    for (const key of Object.keys(raw.values)) {
+        if (!known.has(key) && raw.values[key] !== undefined) {
+            problems.push(`${PROJECT_NAME}:${key} is not a config key of this project (see README, "Configuration")`);
+        }
+    }
+
+    const rawOf = (k: ConfigKey): string | undefined => {
+        const v = raw.values[k.key];
+        return v === undefined || v === "" ? undefined : v;
+    };
+    const str = (key: string): string | undefined => {
+        const k = meta(key);
+        const v = rawOf(k) ?? (k.default as string | undefined);
+        return v === "" ? undefined : v;
+    };
+    const int = (key: string, min: number, max: number): number => {
+        const k = meta(key);
+        const v = rawOf(k);
+        const fallback = (k.default as number | undefined) ?? min;
+        if (v === undefined) return fallback;
+        const n = Number(v);
+        if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n)) {
+            fail(key, v, `must be a whole number from ${min} to ${max}`);
+            return fallback;
+        }
+        if (n < min || n > max) fail(key, n, `must be a whole number from ${min} to ${max}`);
+        return n;
+    };
+    const bool = (key: string): boolean => {
+        const k = meta(key);
+        const v = rawOf(k);
+        if (v === undefined) return k.default as boolean;
+        if (v === "true" || v === "false") return v === "true";
+        fail(key, v, "must be true or false");
+        return k.default as boolean;
+    };
+    const oneOf = <T extends string>(key: string, allowed: readonly T[]): T => {
+        const v = str(key) as T;
+        if (!allowed.includes(v)) fail(key, v, `must be one of ${allowed.join(", ")}`);
+        return v;
+    };
+    const label = (key: string, maxLength = 63): string => {
+        const v = str(key) ?? "";
+        if (!DNS_LABEL.test(v) || v.length > maxLength) {
+            fail(key, v, maxLength < 63 ? `must be ${DNS_LABEL_RULE.replace("at most 63", `at most ${maxLength}`)}` : `must be ${DNS_LABEL_RULE}`);
+        }
+        return v;
+    };
+    const nonEmpty = (key: string, pattern: RegExp, rule: string): string => {
+        const v = str(key) ?? "";
+        if (!pattern.test(v)) fail(key, v, rule);
+        return v;
+    };
+    const stringArray = (key: string): string[] => {
+        const k = meta(key);
+        const v = rawOf(k);
+        if (v === undefined) return [...((k.default as string[] | undefined) ?? [])];
+        try {
+            const parsed: unknown = JSON.parse(v);
+            if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) return parsed;
+        } catch {
+            // reported below
+        }
+        fail(key, v, "must be a list of strings (pulumi config set --path 'vllmExtraArgs[0]' --flag=value)");
+        return [];
+    };
+    const secret = (key: string): string | undefined => {
+        const v = rawOf(meta(key));
+        if (v !== undefined && !raw.secretKeys.has(key)) {
+            problems.push(`${PROJECT_NAME}:${key} is stored in plain text: set it with \`pulumi config set --secret ${key}\``);
+        }
+        return v;
+    };
+
+    // Cluster
+    const project = raw.values.project ?? "";
+    if (!project) {
+        problems.push(`${PROJECT_NAME}:project is not set: set it to your Google Cloud project ID (pulumi config set project my-project)`);
+    } else if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(project)) {
+        fail("project", project, "must be a Google Cloud project ID (6-30 lower-case letters, digits or '-', starting with a letter)");
+    }
+    const zone = str("zone") ?? "";
+    if (!(TPU_V6E_ZONES as readonly string[]).includes(zone)) {
+        fail("zone", zone, `does not offer TPU v6e; zones that do: ${TPU_V6E_ZONES.join(", ")}`);
+    }
+    const clusterName = nonEmpty("clusterName", /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, "must be a GKE cluster name (lower-case letters, digits and '-', starting with a letter, at most 40 characters)");
+    const releaseChannel = oneOf("releaseChannel", ["RAPID", "REGULAR", "STABLE", "EXTENDED"] as const);
+    const minMasterVersion = str("minMasterVersion");
+    if (minMasterVersion !== undefined && compareGkeVersions(minMasterVersion, MIN_GKE_VERSION_TPU_V6E) < 0) {
+        fail("minMasterVersion", minMasterVersion, `must be a GKE version at least ${MIN_GKE_VERSION_TPU_V6E} (TPU v6e minimum), e.g. 1.33`);
+    }
+    const cpuMachineType = nonEmpty("cpuMachineType", /^[a-z][a-z0-9]*-[a-z0-9-]+$/, "must be a Compute Engine machine type such as n1-standard-4 or e2-standard-8");
+    const cpuMin = int("cpuMinNodes", 0, 100);
+    const cpuMax = int("cpuMaxNodes", 1, 100);
+    const cpuInitial = int("cpuNodeCount", 1, 100);
+    if (cpuMin > cpuMax) fail("cpuMinNodes", cpuMin, `must not exceed cpuMaxNodes (${cpuMax})`);
+    if (cpuInitial < cpuMin || cpuInitial > cpuMax) fail("cpuNodeCount", cpuInitial, `must lie within cpuMinNodes..cpuMaxNodes (${cpuMin}..${cpuMax})`);
+
+    // TPU pool
+    const tpuMachineType = str("tpuMachineType") ?? "";
+    const machine = TPU_V6E_MACHINES[tpuMachineType];
+    if (!machine) fail("tpuMachineType", tpuMachineType, `must be a single-host TPU v6e machine type: ${Object.keys(TPU_V6E_MACHINES).join(", ")}`);
+    const chips = machine?.chips ?? 4;
+    const replicas = int("replicas", 0, MAX_REPLICAS);
+    const tpuSpot = bool("tpuSpot");
+    const tpuReservation = str("tpuReservation");
+    if (tpuReservation !== undefined && !DNS_LABEL.test(tpuReservation)) fail("tpuReservation", tpuReservation, "must be a reservation name (lower-case letters, digits and '-')");
+    if (tpuReservation !== undefined && tpuSpot) fail("tpuReservation", tpuReservation, "cannot be combined with tpuSpot = true (Spot VMs do not consume reservations)");
+
+    // Operators and sources
+    const crdOwner = oneOf("crdOwner", ["stack", "gke"] as const);
+    const chart = (prefix: string, defaults: ChartSource): ChartSource => {
+        const repo = str(`${prefix}ChartRepo`) ?? "";
+        const name = str(`${prefix}Chart`) ?? "";
+        const version = nonEmpty(`${prefix}Version`, /^\S+$/, "must be a chart version");
+        if (repo === "" && !name.startsWith("oci://")) fail(`${prefix}Chart`, name, `must be an oci:// reference when ${prefix}ChartRepo is empty`);
+        if (repo !== "" && !/^(https?|oci):\/\/\S+$/.test(repo)) fail(`${prefix}ChartRepo`, repo, "must be an http(s):// or oci:// Helm repository URL, or empty");
+        if (!/^\S+$/.test(name)) fail(`${prefix}Chart`, name, "must be a chart name or oci:// reference");
+        return { repo, chart: name, version, namespace: defaults.namespace };
+    };
+    const manifest = (key: string) => {
+        const url = nonEmpty(key, /^https:\/\/\S+\.ya?ml$/, "must be an https:// URL of a YAML manifest");
+        return { url, version: /\/(v\d+\.\d+\.\d+[^/]*)\//.exec(url)?.[1] ?? "custom" };
+    };
+    const sources = {
+        certManager: chart("certManager", DEFAULT_SOURCES.certManager),
+        sailOperator: chart("sailOperator", DEFAULT_SOURCES.sailOperator),
+        leaderWorkerSet: chart("leaderWorkerSet", DEFAULT_SOURCES.leaderWorkerSet),
+        kserve: chart("kserve", DEFAULT_SOURCES.kserve),
+        gatewayApiCrds: manifest("gatewayApiCrdsUrl"),
+        inferenceExtensionCrds: manifest("inferenceExtensionCrdsUrl"),
+        istioVersion: nonEmpty("istioVersion", /^v\d+\.\d+(\.\d+|-latest)$/, "must be an Istio version such as v1.27.3 or v1.27-latest"),
+    };
+
+    // Gateway
+    const gateway = {
+        name: label("gatewayName"),
+        namespace: label("gatewayNamespace"),
+        className: label("gatewayClassName"),
+        port: int("gatewayPort", 1, 65535),
+    };
+
+    // Workload
+    const namespace = label("namespace");
+    const serviceName = label("serviceName", MAX_SERVICE_NAME_LENGTH);
+    const modelUri = nonEmpty("modelUri", /^(hf|gs|s3|pvc|oci|https?):\/\/\S+$/, "must be a model URI: hf://org/model, gs://, s3://, pvc://, oci:// or http(s)://");
+    const modelName = nonEmpty("modelName", /^\S+$/, "must be a non-empty served model name without spaces");
+    const metricsNamespace = str("metricsNamespace") === undefined ? undefined : label("metricsNamespace");
+
+    const image = /^[a-z0-9]+([._\-/:@][a-zA-Z0-9_.\-]+)+$/;
+    const vllmImage = nonEmpty("vllmImage", image, "must be a container image reference such as registry/repo:tag");
+    const maxModelLen = int("maxModelLen", 128, 131072);
+    const tensorParallelSize = int("tensorParallelSize", 0, 64) || chips;
+    if (chips % tensorParallelSize !== 0) {
+        fail("tensorParallelSize", tensorParallelSize, `must divide the ${chips} TPU chips of ${tpuMachineType} (allowed: ${divisors(chips).join(", ")})`);
+    }
+    const extraArgs = stringArray("vllmExtraArgs");
+    for (const arg of extraArgs) {
+        const flag = arg.split("=")[0];
+        if (!flag.startsWith("--")) fail("vllmExtraArgs", arg, "each entry must be a flag starting with --");
+        else if (MANAGED_VLLM_FLAGS[flag]) fail("vllmExtraArgs", arg, `${flag} is set by the stack; use config key ${MANAGED_VLLM_FLAGS[flag]}`);
+    }
+    const vllm: VllmConfig = {
+        image: vllmImage,
+        maxModelLen,
+        maxNumSeqs: int("maxNumSeqs", 1, 4096),
+        dtype: oneOf("dtype", ["bfloat16", "float32", "auto"] as const),
+        tensorParallelSize,
+        extraArgs,
+        probeInitialDelaySeconds: int("probeInitialDelaySeconds", 0, 3600),
+        readyTimeoutMinutes: int("readyTimeoutMinutes", 5, 240),
+    };
+    const scheduler = {
+        image: nonEmpty("eppImage", image, "must be a container image reference such as registry/repo:tag"),
+        prefixCacheWeight: int("prefixCacheWeight", 0, 100),
+        loadWeight: int("loadWeight", 0, 100),
+        blockSize: int("prefixBlockSize", 1, 65536),
+        maxPrefixBlocksToMatch: int("maxPrefixBlocksToMatch", 1, 65536),
+        lruCapacityPerServer: int("lruCapacityPerServer", 1, 10_000_000),
+    };
+    if (scheduler.prefixCacheWeight === 0) fail("prefixCacheWeight", 0, "must be at least 1: the prefix-cache scorer is what makes routing cache-aware");
+
+    // Secrets: needed only when something pulls from registry.redhat.io.
+    const redhatPullSecret = secret("redhatPullSecret");
+    const huggingfaceToken = secret("huggingfaceToken");
+    const redHatRefs = [
+        ["vllmImage", vllmImage],
+        ["eppImage", scheduler.image],
+        ...Object.entries(sources).flatMap(([k, s]) => (typeof s === "object" && "chart" in s ? [[`${k}Chart`, s.chart]] : [])),
+    ].filter(([, ref]) => /(^|\/\/)registry\.redhat\.io\//.test(ref));
+    if (redHatRefs.length > 0 && redhatPullSecret === undefined) {
+        problems.push(
+            `${PROJECT_NAME}:redhatPullSecret is not set, but ${redHatRefs.map(([k]) => k).join(", ")} pull from registry.redhat.io: ` +
+                "set it with `pulumi config set --secret redhatPullSecret < auth.json` (a Docker config JSON with an \"auths\" entry)",
+        );
+    }
+    if (huggingfaceToken === undefined && modelUri.startsWith("hf://")) {
+        problems.push(`${PROJECT_NAME}:huggingfaceToken is not set, but modelUri is a Hugging Face model: set it with \`pulumi config set --secret huggingfaceToken hf_...\``);
+    }
+    if (redhatPullSecret !== undefined && !isDockerConfigJson(redhatPullSecret)) {
+        fail("redhatPullSecret", redhatPullSecret, "must be a Docker config JSON document with an \"auths\" object");
+    }
+
+    if (problems.length > 0) throw new StackConfigError(problems);
+
+    const cluster: ClusterConfig = {
+        project,
+        zone,
+        region: zone.replace(/-[a-z]$/, ""),
+        name: clusterName,
+        releaseChannel,
+        minMasterVersion,
+        deletionProtection: bool("deletionProtection"),
+        cpuPool: {
+            machineType: cpuMachineType,
+            initialNodeCount: cpuInitial,
+            minNodes: cpuMin,
+            maxNodes: cpuMax,
+            diskSizeGb: int("cpuDiskSizeGb", 10, 65536),
+        },
+        tpuPool: {
+            ...machine!,
+            nodeCount: replicas,
+            spot: tpuSpot,
+            reservation: tpuReservation,
+            diskSizeGb: int("tpuDiskSizeGb", 10, 65536),
+        },
+    };
+    return {
+        projectName: PROJECT_NAME,
+        stack: raw.stack,
+        cluster,
+        operators: { install: bool("installOperators"), crdOwner, existingIstio: bool("existingIstio"), sources },
+        gateway,
+        workload: {
+            namespace,
+            serviceName,
+            model: { uri: modelUri, name: modelName },
+            replicas,
+            vllm,
+            scheduler,
+            networkPolicies: bool("networkPolicies"),
+            metricsNamespace,
+        },
+        secrets: {
+            redhatPullSecret: redhatPullSecret === undefined ? undefined : pulumi.secret(redhatPullSecret),
+            huggingfaceToken: huggingfaceToken === undefined ? undefined : pulumi.secret(huggingfaceToken),
+        },
+        secretNames: { pullSecret: "rhaiis-pull-secret", huggingfaceToken: "huggingface-token" },
+    };
+}
+
+/** Reads this stack's config from the Pulumi engine and validates it (throws StackConfigError with every problem). */
+export function loadConfig(): StackConfig {
+    const values: Record<string, string | undefined> = {};
+    const secretKeys = new Set<string>();
+    const prefix = `${PROJECT_NAME}:`;
+    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        values[key] = value;
+        if (isSecretKey(fullKey)) secretKeys.add(key);
+    }
+    return parseConfig({ values, secretKeys, stack: pulumi.getStack() });
+}
+
+function isSecretKey(fullKey: string): boolean {
+    // The SDK knows which keys were set with --secret but does not type the accessor.
+    const runtimeConfig = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    return runtimeConfig.isConfigSecret?.(fullKey) ?? true;
+}
+
+function meta(key: string): ConfigKey {
+    const k = CONFIG_KEYS.find((c) => c.key === key);
+    if (!k) throw new Error(`config/schema.ts has no key ${key}`);
+    return k;
+}
+
+function divisors(n: number): number[] {
+    return Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
+}
+
+function isDockerConfigJson(value: string): boolean {
+    try {
+        const parsed = JSON.parse(value) as { auths?: unknown };
+        return typeof parsed.auths === "object" && parsed.auths !== null;
+    } catch {
+        return false;
+    }
+}
+
+/** Compares GKE versions like 1.31.2-gke.1115000 numerically; "1.33" compares as 1.33.0-gke.0. */
+export function compareGkeVersions(a: string, b: string): number {
+    const parts = (v: string) => {
+        const m = /^(\d+)\.(\d+)(?:\.(\d+))?(?:-gke\.(\d+))?$/.exec(v.trim());
+        return m ? m.slice(1).map((x) => Number(x ?? 0)) : [NaN];
+    };
+    const pa = parts(a);
+    const pb = parts(b);
+    if (pa.some(Number.isNaN)) return -1;
+    for (let i = 0; i < 4; i++) {
+        if (pa[i] !== pb[i]) return pa[i] - pb[i];
+    }
+    return 0;
+}

@@ -1,0 +1,121 @@
+/**
+ * Every name one object uses to find another, derived in one place.
+ *
+ * KServe's LLMInferenceService controller (RHOAI 3.4 EA1) names its children after the service; Istio names
+ * Envoy clusters and routes after those children. EnvoyFilters, HTTPRoutes, NetworkPolicies, outputs and the
+ * verify tool all take their names from here, so renaming the service or namespace cannot leave a stale reference.
+ */
+
+/** Kubernetes object names and label values are limited to 63 characters. */
+export const MAX_NAME_LENGTH = 63;
+
+/** Suffixes the KServe controller appends to the service name. The longest decides how long the name may be. */
+export const KSERVE_CHILD_SUFFIXES = {
+    httpRoute: "-kserve-route",
+    inferencePool: "-inference-pool",
+    eppDeployment: "-kserve-router-scheduler",
+    eppService: "-epp-service",
+    workloadDeployment: "-kserve",
+    workloadService: "-kserve-workload-svc",
+    selfSignedCerts: "-kserve-self-signed-certs",
+} as const;
+
+/** The longest service name whose KServe children all stay within 63 characters (unhashed, so findable). */
+export const MAX_SERVICE_NAME_LENGTH =
+    MAX_NAME_LENGTH - Math.max(...Object.values(KSERVE_CHILD_SUFFIXES).map((s) => s.length));
+
+/** Ports of the objects KServe creates. */
+export const PORTS = {
+    vllm: 8000,
+    eppGrpc: 9002,
+    eppHealth: 9003,
+    eppMetrics: 9090,
+    eppZmq: 5557,
+} as const;
+
+/** Rule order of the HTTPRoute KServe generates; Envoy route names end in these indices. */
+export const KSERVE_ROUTE_RULES = {
+    completions: 0,
+    chatCompletions: 1,
+    catchAll: 2,
+} as const;
+
+/** Pod labels KServe puts on the pods it creates. */
+export const POD_LABELS = {
+    workloadComponent: { "app.kubernetes.io/component": "llminferenceservice-workload" },
+    schedulerComponent: { "app.kubernetes.io/component": "llminferenceservice-router-scheduler" },
+    kserveWorkload: { "kserve.io/component": "workload" },
+    /** Gateway pods created by Istio for a Gateway carry this label with the Gateway's name. */
+    gatewayNameKey: "gateway.networking.k8s.io/gateway-name",
+} as const;
+
+export interface ServiceRef {
+    namespace: string;
+    serviceName: string;
+}
+
+/** Names of everything KServe creates for one LLMInferenceService, and how Istio refers to them. */
+export function kserveNames(ref: ServiceRef) {
+    const { namespace: ns, serviceName: svc } = ref;
+    const child = (suffix: string) => `${svc}${suffix}`;
+    const fqdn = (service: string) => `${service}.${ns}.svc.cluster.local`;
+    const s = KSERVE_CHILD_SUFFIXES;
+    const httpRoute = child(s.httpRoute);
+    const eppService = child(s.eppService);
+    const pathPrefix = `/${ns}/${svc}`;
+    return {
+        namespace: ns,
+        serviceName: svc,
+        httpRoute,
+        inferencePool: child(s.inferencePool),
+        eppDeployment: child(s.eppDeployment),
+        eppService,
+        eppServiceFqdn: fqdn(eppService),
+        workloadDeployment: child(s.workloadDeployment),
+        workloadService: child(s.workloadService),
+        selfSignedCerts: child(s.selfSignedCerts),
+        /** Istio's outbound cluster for the EPP's gRPC port (used by ext_proc). */
+        eppCluster: `outbound|${PORTS.eppGrpc}||${fqdn(eppService)}`,
+        /** SNI Istio uses for that cluster (mTLS with the gateway's SPIFFE identity). */
+        eppSni: `outbound_.${PORTS.eppGrpc}_._.${fqdn(eppService)}`,
+        /** Envoy route names: `<namespace>.<HTTPRoute name>.<rule index>`. */
+        envoyRoute: (rule: number) => `${ns}.${httpRoute}.${rule}`,
+        /** Path prefix the KServe route matches on the gateway. */
+        pathPrefix,
+        paths: {
+            health: `${pathPrefix}/health`,
+            models: `${pathPrefix}/v1/models`,
+            completions: `${pathPrefix}/v1/completions`,
+            chatCompletions: `${pathPrefix}/v1/chat/completions`,
+        },
+        /** Selector matching every pod of this service (workload and scheduler). */
+        appLabel: { "app.kubernetes.io/name": svc },
+    };
+}
+
+export type KserveNames = ReturnType<typeof kserveNames>;
+
+/** Base URL clients use through the gateway. */
+export function baseUrl(gatewayAddress: string, ref: ServiceRef): string {
+    return `http://${gatewayAddress}${kserveNames(ref).pathPrefix}`;
+}
+
+/** Names of the objects this stack creates itself. */
+export const STACK_NAMES = {
+    /** The namespaced LLMInferenceServiceConfig KServe looks up to override the scheduler. */
+    schedulerConfig: "kserve-config-llm-scheduler",
+    istio: "default",
+    istioNamespace: "istio-system",
+    istioCni: "default",
+    /** GKE lets node-critical pods run only in kube-system. */
+    istioCniNamespace: "kube-system",
+} as const;
+
+/** Labels on every object the stack creates (Kubernetes recommended labels). */
+export function stackLabels(component: string, partOf = "tpu-inference"): Record<string, string> {
+    return {
+        "app.kubernetes.io/managed-by": "pulumi",
+        "app.kubernetes.io/part-of": partOf,
+        "app.kubernetes.io/component": component,
+    };
+}

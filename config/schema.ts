@@ -1,0 +1,99 @@
+import { DEFAULT_IMAGES, DEFAULT_SOURCES } from "./versions";
+
+/**
+ * The stack's config keys: one table that the loader reads, Pulumi.yaml declares (a test keeps them equal) and
+ * the README's config reference is generated from (`npm run docs:config`).
+ */
+export type ConfigType = "string" | "integer" | "boolean" | "array";
+
+export interface ConfigKey {
+    key: string;
+    type: ConfigType;
+    description: string;
+    /** Absent only for required keys; "" means unset for optional strings. */
+    default?: string | number | boolean | string[];
+    /** Must be set with `pulumi config set --secret`. */
+    secret?: boolean;
+    required?: boolean;
+    group: "Cluster" | "TPU pool" | "Operators" | "Sources" | "Gateway" | "Workload" | "vLLM" | "Scheduler" | "Secrets";
+}
+
+const src = DEFAULT_SOURCES;
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+    // Cluster
+    { group: "Cluster", key: "project", type: "string", required: true, description: "Google Cloud project ID the cluster is created in." },
+    { group: "Cluster", key: "zone", type: "string", default: "europe-west4-a", description: "Zone of the zonal cluster; must offer TPU v6e. The region is derived." },
+    { group: "Cluster", key: "clusterName", type: "string", default: "rhaii-tpu-scaleout-cluster", description: "GKE cluster name." },
+    { group: "Cluster", key: "releaseChannel", type: "string", default: "REGULAR", description: "GKE release channel: RAPID, REGULAR, STABLE or EXTENDED." },
+    { group: "Cluster", key: "minMasterVersion", type: "string", default: "", description: "Optional minimum GKE version (at least 1.31.2-gke.1115000 for TPU v6e); unset lets the channel decide." },
+    { group: "Cluster", key: "deletionProtection", type: "boolean", default: false, description: "GKE deletion protection; while true, `pulumi destroy` cannot delete the cluster." },
+    { group: "Cluster", key: "cpuMachineType", type: "string", default: "n1-standard-4", description: "Machine type of the CPU pool (operators, gateway, EPP)." },
+    { group: "Cluster", key: "cpuNodeCount", type: "integer", default: 2, description: "Initial node count of the CPU pool." },
+    { group: "Cluster", key: "cpuMinNodes", type: "integer", default: 1, description: "CPU pool autoscaling minimum." },
+    { group: "Cluster", key: "cpuMaxNodes", type: "integer", default: 5, description: "CPU pool autoscaling maximum." },
+    { group: "Cluster", key: "cpuDiskSizeGb", type: "integer", default: 100, description: "Boot disk size of CPU nodes, GB." },
+    // TPU pool
+    { group: "TPU pool", key: "tpuMachineType", type: "string", default: "ct6e-standard-4t", description: "Single-host TPU v6e machine type: ct6e-standard-1t, ct6e-standard-4t or ct6e-standard-8t." },
+    { group: "TPU pool", key: "replicas", type: "integer", default: 3, description: "vLLM replicas = TPU nodes (one node per replica); 0 scales to zero and keeps the configuration." },
+    { group: "TPU pool", key: "tpuSpot", type: "boolean", default: false, description: "Use Spot TPU VMs (cheaper, preemptible)." },
+    { group: "TPU pool", key: "tpuReservation", type: "string", default: "", description: "Name of a TPU reservation to consume; unset consumes none." },
+    { group: "TPU pool", key: "tpuDiskSizeGb", type: "integer", default: 200, description: "Boot disk size of TPU nodes, GB (vLLM image and model weights)." },
+    // Operators
+    { group: "Operators", key: "installOperators", type: "boolean", default: true, description: "Install cert-manager, Sail/Istio, LWS, KServe and the gateway; false uses what the platform team installed." },
+    { group: "Operators", key: "crdOwner", type: "string", default: "stack", description: "Who installs the Gateway API and Inference Extension CRDs: stack, or gke (GKE's managed Gateway API)." },
+    { group: "Operators", key: "existingIstio", type: "boolean", default: false, description: "An Istio CR `default` already exists: patch it instead of creating it." },
+    // Sources
+    { group: "Sources", key: "certManagerChartRepo", type: "string", default: src.certManager.repo, description: "cert-manager Helm repository (empty for an oci:// chart)." },
+    { group: "Sources", key: "certManagerChart", type: "string", default: src.certManager.chart, description: "cert-manager chart name or oci:// reference." },
+    { group: "Sources", key: "certManagerVersion", type: "string", default: src.certManager.version, description: "cert-manager chart version." },
+    { group: "Sources", key: "sailOperatorChartRepo", type: "string", default: src.sailOperator.repo, description: "Sail operator Helm repository (empty for an oci:// chart)." },
+    { group: "Sources", key: "sailOperatorChart", type: "string", default: src.sailOperator.chart, description: "Sail operator chart name or oci:// reference." },
+    { group: "Sources", key: "sailOperatorVersion", type: "string", default: src.sailOperator.version, description: "Sail operator chart version." },
+    { group: "Sources", key: "istioVersion", type: "string", default: src.istioVersion, description: "Istio version the Sail operator deploys (Istio and IstioCNI spec.version)." },
+    { group: "Sources", key: "leaderWorkerSetChartRepo", type: "string", default: src.leaderWorkerSet.repo, description: "LeaderWorkerSet Helm repository (empty for an oci:// chart)." },
+    { group: "Sources", key: "leaderWorkerSetChart", type: "string", default: src.leaderWorkerSet.chart, description: "LeaderWorkerSet chart name or oci:// reference." },
+    { group: "Sources", key: "leaderWorkerSetVersion", type: "string", default: src.leaderWorkerSet.version, description: "LeaderWorkerSet chart version." },
+    { group: "Sources", key: "kserveChartRepo", type: "string", default: src.kserve.repo, description: "KServe Helm repository (empty for an oci:// chart)." },
+    { group: "Sources", key: "kserveChart", type: "string", default: src.kserve.chart, description: "KServe (LLMInferenceService controller) chart name or oci:// reference." },
+    { group: "Sources", key: "kserveVersion", type: "string", default: src.kserve.version, description: "KServe chart version." },
+    { group: "Sources", key: "gatewayApiCrdsUrl", type: "string", default: src.gatewayApiCrds.url, description: "Gateway API CRD release manifest (standard channel)." },
+    { group: "Sources", key: "inferenceExtensionCrdsUrl", type: "string", default: src.inferenceExtensionCrds.url, description: "Gateway API Inference Extension CRD release manifest." },
+    // Gateway
+    { group: "Gateway", key: "gatewayName", type: "string", default: "inference-gateway", description: "Name of the inference Gateway." },
+    { group: "Gateway", key: "gatewayNamespace", type: "string", default: "opendatahub", description: "Namespace of the inference Gateway (KServe's namespace)." },
+    { group: "Gateway", key: "gatewayClassName", type: "string", default: "istio", description: "GatewayClass of the inference Gateway." },
+    { group: "Gateway", key: "gatewayPort", type: "integer", default: 80, description: "HTTP listener port of the inference Gateway." },
+    // Workload
+    { group: "Workload", key: "namespace", type: "string", default: "rhaii-inference", description: "Workload namespace (Istio sidecar injection on)." },
+    { group: "Workload", key: "serviceName", type: "string", default: "qwen-3b-tpu-svc", description: "LLMInferenceService name; KServe derives its children's names from it (at most 37 characters)." },
+    { group: "Workload", key: "modelUri", type: "string", default: "hf://Qwen/Qwen2.5-3B-Instruct", description: "Model URI (hf://, gs://, s3://, pvc:// or oci://)." },
+    { group: "Workload", key: "modelName", type: "string", default: "Qwen/Qwen2.5-3B-Instruct", description: "Served model name clients put in requests." },
+    { group: "Workload", key: "networkPolicies", type: "boolean", default: false, description: "Least-privilege NetworkPolicies for the workload namespace (enforced by Dataplane V2)." },
+    { group: "Workload", key: "metricsNamespace", type: "string", default: "", description: "Namespace allowed to scrape vLLM and EPP metrics when NetworkPolicies are on." },
+    // vLLM
+    { group: "vLLM", key: "vllmImage", type: "string", default: DEFAULT_IMAGES.vllm, description: "vLLM TPU image." },
+    { group: "vLLM", key: "maxModelLen", type: "integer", default: 2048, description: "vLLM --max-model-len; the TPU prefix-cache block is next_pow2(maxModelLen)/16 tokens." },
+    { group: "vLLM", key: "maxNumSeqs", type: "integer", default: 128, description: "vLLM --max-num-seqs." },
+    { group: "vLLM", key: "dtype", type: "string", default: "bfloat16", description: "vLLM --dtype: bfloat16 (TPU-native), float32 or auto." },
+    { group: "vLLM", key: "tensorParallelSize", type: "integer", default: 0, description: "vLLM --tensor-parallel-size; 0 means the TPU chips per node. Must divide the chips." },
+    { group: "vLLM", key: "vllmExtraArgs", type: "array", default: [], description: "Extra vLLM flags appended after the stack's own." },
+    { group: "vLLM", key: "probeInitialDelaySeconds", type: "integer", default: 240, description: "Initial delay of the vLLM probes (TPU init, download, XLA compile)." },
+    { group: "vLLM", key: "readyTimeoutMinutes", type: "integer", default: 45, description: "How long `pulumi up` waits for the LLMInferenceService to be Ready." },
+    // Scheduler
+    { group: "Scheduler", key: "eppImage", type: "string", default: DEFAULT_IMAGES.epp, description: "EPP (llm-d inference scheduler) image; needs h2 over TLS (v0.7.0 or later)." },
+    { group: "Scheduler", key: "prefixCacheWeight", type: "integer", default: 2, description: "Weight of the prefix-cache scorer." },
+    { group: "Scheduler", key: "loadWeight", type: "integer", default: 1, description: "Weight of the load-aware scorer." },
+    { group: "Scheduler", key: "prefixBlockSize", type: "integer", default: 64, description: "prefix-cache-scorer blockSize." },
+    { group: "Scheduler", key: "maxPrefixBlocksToMatch", type: "integer", default: 256, description: "prefix-cache-scorer maxPrefixBlocksToMatch." },
+    { group: "Scheduler", key: "lruCapacityPerServer", type: "integer", default: 31250, description: "prefix-cache-scorer lruCapacityPerServer." },
+    // Secrets
+    { group: "Secrets", key: "redhatPullSecret", type: "string", secret: true, description: "Docker config JSON for registry.redhat.io (`pulumi config set --secret redhatPullSecret < auth.json`); required when an image is on registry.redhat.io." },
+    { group: "Secrets", key: "huggingfaceToken", type: "string", secret: true, description: "Hugging Face token (`pulumi config set --secret huggingfaceToken hf_...`); required for hf:// models." },
+];
+
+export function configKey(key: string): ConfigKey {
+    const found = CONFIG_KEYS.find((k) => k.key === key);
+    if (!found) throw new Error(`unknown config key ${key}`);
+    return found;
+}

@@ -1,0 +1,145 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A Helm chart as the stack installs it: where from, which version, into which namespace. */
+export interface ChartSource {
+    /** Helm repository URL, or empty when `chart` is a full `oci://` reference. */
+    repo: string;
+    /** Chart name in `repo`, or an `oci://` reference. */
+    chart: string;
+    version: string;
+    namespace: string;
+}
+
+/** A manifest bundle applied from a URL (e.g. upstream CRD release files). */
+export interface ManifestSource {
+    url: string;
+    version: string;
+}
+
+/** Everything the stack installs from outside, pinned in one place (config/versions.ts) and overridable per key. */
+export interface PlatformSources {
+    certManager: ChartSource;
+    sailOperator: ChartSource;
+    leaderWorkerSet: ChartSource;
+    kserve: ChartSource;
+    gatewayApiCrds: ManifestSource;
+    inferenceExtensionCrds: ManifestSource;
+    /** Istio version the Sail operator deploys (`spec.version` of the Istio and IstioCNI CRs). */
+    istioVersion: string;
+}
+
+/** Who installs the Gateway API and Inference Extension CRDs: this stack, or GKE (its managed Gateway API channel). */
+export type CrdOwner = "stack" | "gke";
+
+/** A single-host TPU v6e machine type and what GKE derives from it. */
+export interface TpuMachine {
+    machineType: string;
+    chips: number;
+    /** GKE's `cloud.google.com/gke-tpu-topology` node label value. */
+    topology: string;
+    /** GKE's `cloud.google.com/gke-tpu-accelerator` node label value. */
+    accelerator: string;
+}
+
+export interface ClusterConfig {
+    project: string;
+    zone: string;
+    /** Derived from the zone. */
+    region: string;
+    name: string;
+    releaseChannel: "RAPID" | "REGULAR" | "STABLE" | "EXTENDED";
+    /** Optional minimum control-plane version; validated against the TPU v6e minimum. */
+    minMasterVersion?: string;
+    deletionProtection: boolean;
+    cpuPool: {
+        machineType: string;
+        initialNodeCount: number;
+        minNodes: number;
+        maxNodes: number;
+        diskSizeGb: number;
+    };
+    tpuPool: TpuMachine & {
+        /** = replicas: one single-host TPU node per vLLM replica; 0 keeps the pool with no nodes. */
+        nodeCount: number;
+        spot: boolean;
+        /** Name of a specific reservation to consume, when set. */
+        reservation?: string;
+        diskSizeGb: number;
+    };
+}
+
+export interface SchedulerConfig {
+    /** EPP (llm-d inference scheduler) image; must speak h2 over TLS (>= v0.7.0, the guide's alpn-fix). */
+    image: string;
+    prefixCacheWeight: number;
+    loadWeight: number;
+    /** prefix-cache-scorer `blockSize`. */
+    blockSize: number;
+    maxPrefixBlocksToMatch: number;
+    lruCapacityPerServer: number;
+}
+
+export interface VllmConfig {
+    image: string;
+    maxModelLen: number;
+    maxNumSeqs: number;
+    dtype: "bfloat16" | "float32" | "auto";
+    /** Defaults to the TPU chips per node. */
+    tensorParallelSize: number;
+    /** Appended verbatim after the stack's own flags. */
+    extraArgs: string[];
+    /** Seconds the probes wait before the first check (TPU init, download, XLA compile). */
+    probeInitialDelaySeconds: number;
+    /** How long `pulumi up` waits for the service's Ready condition. */
+    readyTimeoutMinutes: number;
+}
+
+export interface WorkloadConfig {
+    namespace: string;
+    /** The LLMInferenceService name; every child name KServe derives starts with it (see config/names.ts). */
+    serviceName: string;
+    model: { uri: string; name: string };
+    replicas: number;
+    vllm: VllmConfig;
+    scheduler: SchedulerConfig;
+    networkPolicies: boolean;
+    /** Namespace allowed to scrape vLLM/EPP metrics when NetworkPolicies are on; unset = none. */
+    metricsNamespace?: string;
+}
+
+export interface OperatorsConfig {
+    /** false: the platform team installed the operators; the stack only checks for and uses what exists. */
+    install: boolean;
+    crdOwner: CrdOwner;
+    /** true: an Istio CR `default` already exists; patch it (server-side apply) instead of creating it. */
+    existingIstio: boolean;
+    sources: PlatformSources;
+}
+
+export interface GatewayConfig {
+    name: string;
+    namespace: string;
+    className: string;
+    port: number;
+}
+
+export interface SecretsConfig {
+    /** Docker config JSON for registry.redhat.io; secret. Undefined when no image needs it. */
+    redhatPullSecret?: pulumi.Output<string>;
+    /** Hugging Face token; secret. Undefined when not configured. */
+    huggingfaceToken?: pulumi.Output<string>;
+}
+
+/** The validated, derived stack configuration every component receives. */
+export interface StackConfig {
+    /** Pulumi config namespace (the project name). */
+    projectName: string;
+    stack: string;
+    cluster: ClusterConfig;
+    operators: OperatorsConfig;
+    gateway: GatewayConfig;
+    workload: WorkloadConfig;
+    secrets: SecretsConfig;
+    /** Kubernetes Secret names the stack creates (pull secret, HF token). */
+    secretNames: { pullSecret: string; huggingfaceToken: string };
+}

@@ -1,0 +1,207 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+
+/**
+ * Runs the real Pulumi program under the SDK's mocks and records what would reach the engine: every resource
+ * registration with its type, name, parent, dependencies and inputs (secrets redacted), and the stack outputs.
+ * Shared by `npm run render` and the tests, so both see exactly what `pulumi up` would send.
+ */
+
+export interface CapturedResource {
+    type: string;
+    name: string;
+    urn: string;
+    /** Logical name of the parent resource (absent for the root stack). */
+    parent?: string;
+    /** Logical names of the resources this one depends on: explicit `dependsOn` plus those implied by inputs. */
+    dependsOn: string[];
+    /** Inputs as sent to the engine; secret values are replaced by "[secret]". */
+    inputs: Record<string, unknown>;
+    /** Paths (dot-separated) of inputs that were secret. */
+    secretPaths: string[];
+    custom: boolean;
+    /** Logical name of the explicit provider, if any. */
+    provider?: string;
+    /** True for `Resource.get` reads of existing objects. */
+    read?: boolean;
+}
+
+export interface CapturedStack {
+    resources: CapturedResource[];
+    /** Stack outputs; secret outputs are "[secret]". */
+    outputs: Record<string, unknown>;
+    /** Names of stack outputs that are secret. */
+    secretOutputs: string[];
+    byType(type: string): CapturedResource[];
+    /** The one resource of `type` (named `name`, if given); throws when there is not exactly one. */
+    one(type: string, name?: string): CapturedResource;
+}
+
+export type MockState = (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
+
+export interface CaptureOptions {
+    project: string;
+    stack: string;
+    /** Fully qualified config (`project:key` -> string value, as the engine passes it). */
+    config: Record<string, string>;
+    /** Fully qualified keys set as secrets. */
+    secretKeys?: string[];
+    /** Loads the program; its exports become stack outputs. */
+    load: () => Promise<unknown>;
+    /** Extra state the mock cloud reports for a resource (e.g. a Gateway's address). */
+    mockState?: MockState;
+}
+
+export const SECRET = "[secret]";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+
+interface Recorder {
+    resources: CapturedResource[];
+    urnToName: Map<string, string>;
+    stackOutputs?: Record<string, unknown>;
+}
+
+let current: Recorder | undefined;
+let patched = false;
+
+/** Wraps the mock monitor once so every registration is also recorded (the SDK's mock args omit parents and dependencies). */
+function patchMonitor(): void {
+    if (patched) return;
+    patched = true;
+    const proto = MockMonitor.prototype as unknown as Record<string, (req: any, cb: (err: any, res: any) => void) => Promise<void> | void>;
+    const register = proto.registerResource;
+    proto.registerResource = async function (this: MockMonitor, req: any, cb: (err: any, res: any) => void) {
+        return register.call(this, req, (err: any, res: any) => {
+            if (!err && current) record(current, req, res.getUrn(), false);
+            cb(err, res);
+        });
+    };
+    const read = proto.readResource;
+    proto.readResource = async function (this: MockMonitor, req: any, cb: (err: any, res: any) => void) {
+        return read.call(this, req, (err: any, res: any) => {
+            if (!err && current) record(current, req, res.getUrn(), true);
+            cb(err, res);
+        });
+    };
+    const outputs = proto.registerResourceOutputs;
+    proto.registerResourceOutputs = function (this: MockMonitor, req: any, cb: (err: any, res: any) => void) {
+        if (current && req.getUrn().includes("::pulumi:pulumi:Stack::")) {
+            current.stackOutputs = req.getOutputs()?.toJavaScript() ?? {};
+        }
+        return outputs.call(this, req, cb);
+    };
+}
+
+function record(rec: Recorder, req: any, urn: string, isRead: boolean): void {
+    const name: string = req.getName();
+    rec.urnToName.set(urn, name);
+    const secretPaths: string[] = [];
+    const raw = (isRead ? req.getProperties() : req.getObject())?.toJavaScript() ?? {};
+    const inputs = redact(raw, "", secretPaths) as Record<string, unknown>;
+    const deps: string[] = isRead ? [] : (req.getDependenciesList() as string[]);
+    const parentUrn: string = req.getParent();
+    const providerRef: string = req.getProvider() ?? "";
+    rec.resources.push({
+        type: req.getType(),
+        name,
+        urn,
+        parent: parentUrn ? parentUrn : undefined,
+        dependsOn: deps,
+        inputs,
+        secretPaths,
+        custom: isRead ? true : req.getCustom(),
+        provider: providerRef ? providerRef.split("::")[0] : undefined,
+        read: isRead || undefined,
+    });
+}
+
+/** Replaces secret values with "[secret]", unknowns with "[unknown]" and resource references with their URN. */
+export function redact(value: unknown, path: string, secretPaths: string[]): unknown {
+    if (Array.isArray(value)) return value.map((v, i) => redact(v, `${path}[${i}]`, secretPaths));
+    if (value === UNKNOWN) return "[unknown]";
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SIG_KEY] === SECRET_SIG) {
+            secretPaths.push(path);
+            return SECRET;
+        }
+        if (obj[SIG_KEY] === RESOURCE_SIG) return { resource: obj.urn };
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(obj)) out[k] = redact(v, path ? `${path}.${k}` : k, secretPaths);
+        return out;
+    }
+    return value;
+}
+
+/** Fake cloud: echoes inputs back as state, with a few computed fields the program reads. */
+function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+    switch (args.type) {
+        case "gcp:container/cluster:Cluster":
+            return {
+                endpoint: "192.0.2.1",
+                masterAuth: { clusterCaCertificate: Buffer.from("mock-cluster-ca").toString("base64") },
+                selfLink: `https://container.googleapis.com/v1/projects/${args.inputs.project}/zones/${args.inputs.location}/clusters/${args.inputs.name}`,
+            };
+        case "gcp:serviceaccount/account:Account":
+            return { email: `${args.inputs.accountId}@${args.inputs.project}.iam.gserviceaccount.com`, member: `serviceAccount:${args.inputs.accountId}@${args.inputs.project}.iam.gserviceaccount.com` };
+        case "kubernetes:gateway.networking.k8s.io/v1:Gateway":
+            return { status: { addresses: [{ type: "IPAddress", value: "192.0.2.10" }] } };
+        default:
+            return {};
+    }
+}
+
+/** Runs the program once under mocks. Each call uses a fresh mock monitor; run programs one at a time. */
+export async function captureProgram(opts: CaptureOptions): Promise<CapturedStack> {
+    patchMonitor();
+    const rec: Recorder = { resources: [], urnToName: new Map() };
+    current = rec;
+    try {
+        pulumi.runtime.setAllConfig(opts.config, opts.secretKeys ?? []);
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => ({
+                    id: args.id || `${args.name}-id`,
+                    state: { ...args.inputs, ...defaultState(args), ...(opts.mockState?.(args) ?? {}) },
+                }),
+                call: (args) => args.inputs,
+            },
+            opts.project,
+            opts.stack,
+            false,
+        );
+        await pulumi.runtime.runInPulumiStack(async () => opts.load());
+        const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+        if (waitForRPCs) await waitForRPCs();
+    } finally {
+        current = undefined;
+    }
+    const nameOf = (urn: string) => rec.urnToName.get(urn) ?? urn;
+    const resources = rec.resources
+        .filter((r) => r.type !== "pulumi:pulumi:Stack")
+        .map((r) => ({
+            ...r,
+            parent: r.parent && !r.parent.includes("::pulumi:pulumi:Stack::") ? nameOf(r.parent) : undefined,
+            dependsOn: [...new Set(r.dependsOn.map(nameOf))].sort(),
+            provider: r.provider ? nameOf(r.provider) : undefined,
+        }));
+    const secretOutputs: string[] = [];
+    const outputs = redact(rec.stackOutputs ?? {}, "", secretOutputs) as Record<string, unknown>;
+    const byType = (type: string) => resources.filter((r) => r.type === type);
+    return {
+        resources,
+        outputs,
+        secretOutputs,
+        byType,
+        one(type, name) {
+            const found = byType(type).filter((r) => name === undefined || r.name === name);
+            if (found.length !== 1) {
+                throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+            }
+            return found[0];
+        },
+    };
+}

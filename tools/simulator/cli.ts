@@ -1,0 +1,123 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { startSimulator } from "./server";
+import type { RoutingPolicy, SimulatorOptions } from "./options";
+
+function number(value: string): number {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`not a number: ${value}`);
+    return n;
+}
+
+function integer(value: string): number {
+    const n = number(value);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`not an integer: ${value}`);
+    return n;
+}
+
+interface CliOptions {
+    host: string;
+    port: number;
+    basePath: string;
+    model: string;
+    maxModelLen: number;
+    blockSize?: number;
+    capacityBlocks: number;
+    replicas: number;
+    routing: RoutingPolicy;
+    baseLatencyMs: number;
+    prefillMsPerToken: number;
+    decodeMsPerToken: number;
+    errorRate: number;
+    errorStatus: number;
+    malformed: boolean;
+    slowMs: number;
+    cacheReporting: boolean;
+    metrics: boolean;
+    seed: number;
+}
+
+export function buildProgram(): Command {
+    return new Command("simulate")
+        .description("OpenAI-compatible vLLM simulator with a block-level prefix cache, for verify tests and demos")
+        .option("--host <host>", "address to listen on", "127.0.0.1")
+        .option("--port <port>", "port (0 = ephemeral)", integer, 8000)
+        .option("--base-path <path>", "serve below this path, like the gateway's /<namespace>/<service>", "")
+        .option("--model <id>", "served model id", "/mnt/models")
+        .option("--max-model-len <n>", "context length reported by /v1/models", integer, 2048)
+        .option("--block-size <n>", "prefix-cache block size in tokens (default next_pow2(max-model-len)/16)", integer)
+        .option("--capacity-blocks <n>", "prefix-cache capacity per replica in blocks (0 disables caching)", integer, 4096)
+        .option("--replicas <n>", "replicas behind the one port", integer, 1)
+        .addOption(new Option("--routing <policy>", "how requests are spread over replicas").choices(["prefix", "round-robin"]).default("prefix"))
+        .option("--base-latency-ms <ms>", "fixed cost per request", number, 0)
+        .option("--prefill-ms-per-token <ms>", "cost per uncached prompt token", number, 0)
+        .option("--decode-ms-per-token <ms>", "cost per generated token", number, 0)
+        .option("--error-rate <fraction>", "fraction of inference requests failing with --error-status", number, 0)
+        .option("--error-status <code>", "HTTP status of injected failures", integer, 500)
+        .option("--malformed", "answer inference requests with broken JSON", false)
+        .option("--slow-ms <ms>", "extra delay before every inference response", number, 0)
+        .option("--no-cache-reporting", "omit usage.prompt_tokens_details (vLLM without --enable-prompt-tokens-details)")
+        .option("--no-metrics", "do not serve /metrics")
+        .option("--seed <n>", "seed for injected failures", integer, 1);
+}
+
+export async function main(argv: string[]): Promise<number> {
+    const program = buildProgram().exitOverride();
+    try {
+        program.parse(argv, { from: "user" });
+    } catch (err) {
+        const code = (err as { exitCode?: number }).exitCode;
+        return code === 0 ? 0 : 2;
+    }
+    const o = program.opts<CliOptions>();
+    const options: Partial<SimulatorOptions> = {
+        host: o.host,
+        port: o.port,
+        basePath: o.basePath,
+        model: o.model,
+        maxModelLen: o.maxModelLen,
+        blockSize: o.blockSize,
+        capacityBlocks: o.capacityBlocks,
+        replicas: o.replicas,
+        routing: o.routing,
+        baseLatencyMs: o.baseLatencyMs,
+        prefillMsPerToken: o.prefillMsPerToken,
+        decodeMsPerToken: o.decodeMsPerToken,
+        errorRate: o.errorRate,
+        errorStatus: o.errorStatus,
+        malformed: o.malformed,
+        slowMs: o.slowMs,
+        reportCachedTokens: o.cacheReporting,
+        metrics: o.metrics,
+        seed: o.seed,
+    };
+    let sim;
+    try {
+        sim = await startSimulator(options);
+    } catch (err) {
+        process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+        return 2;
+    }
+    const o2 = sim.options;
+    // The first stdout line is the URL alone so scripts (and the bench) can read it.
+    process.stdout.write(`${sim.url}\n`);
+    process.stderr.write(
+        `vLLM simulator: model ${o2.model}, ${o2.replicas} replica(s), ${o2.routing} routing, block ${o2.blockSize} tokens, ` +
+            `${o2.capacityBlocks} blocks/replica. Try: npm run verify -- --url ${sim.url}\n`,
+    );
+    await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+    });
+    await sim.close();
+    return 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (err: unknown) => {
+            process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+            process.exit(1);
+        },
+    );
+}

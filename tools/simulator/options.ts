@@ -1,0 +1,114 @@
+export type RoutingPolicy = "prefix" | "round-robin";
+
+export interface SimulatorOptions {
+    /** 127.0.0.1 unless told otherwise: tests and demos never need to be reachable from elsewhere. */
+    host: string;
+    /** 0 picks a free ephemeral port. */
+    port: number;
+    /** Path the service lives under, like the gateway's /<namespace>/<service>; "" serves at the root. */
+    basePath: string;
+    /** Served model id returned by /v1/models and required in request bodies. */
+    model: string;
+    maxModelLen: number;
+    /** Defaults to next_pow2(maxModelLen)/16, the block size vLLM's TPU backend uses. */
+    blockSize: number;
+    /** Cache capacity per replica in blocks; 0 disables prefix caching. */
+    capacityBlocks: number;
+    replicas: number;
+    routing: RoutingPolicy;
+    /** Fixed cost per request before the first token. */
+    baseLatencyMs: number;
+    /** Prefill cost per prompt token that missed the cache. */
+    prefillMsPerToken: number;
+    /** Decode cost per generated token. */
+    decodeMsPerToken: number;
+    /** Failure injection: fraction of inference requests answered with errorStatus (seeded, reproducible). */
+    errorRate: number;
+    errorStatus: number;
+    /** Failure injection: inference responses are cut-off JSON / broken SSE data. */
+    malformed: boolean;
+    /** Failure injection: extra delay before any inference response byte. */
+    slowMs: number;
+    /** false mimics vLLM without --enable-prompt-tokens-details: prompt_tokens_details is null. */
+    reportCachedTokens: boolean;
+    /** false makes /metrics a 404, as behind a gateway that does not route it. */
+    metrics: boolean;
+    /** Status /health answers with. */
+    healthStatus: number;
+    seed: number;
+}
+
+export function nextPow2(n: number): number {
+    let p = 1;
+    while (p < n) p *= 2;
+    return p;
+}
+
+export function tpuBlockSize(maxModelLen: number): number {
+    return Math.max(1, nextPow2(maxModelLen) / 16);
+}
+
+export function resolveOptions(partial: Partial<SimulatorOptions> = {}): SimulatorOptions {
+    const maxModelLen = partial.maxModelLen ?? 2048;
+    const options: SimulatorOptions = {
+        host: "127.0.0.1",
+        port: 0,
+        basePath: "",
+        model: "/mnt/models",
+        maxModelLen,
+        blockSize: tpuBlockSize(maxModelLen),
+        capacityBlocks: 4096,
+        replicas: 1,
+        routing: "prefix",
+        baseLatencyMs: 0,
+        prefillMsPerToken: 0,
+        decodeMsPerToken: 0,
+        errorRate: 0,
+        errorStatus: 500,
+        malformed: false,
+        slowMs: 0,
+        reportCachedTokens: true,
+        metrics: true,
+        healthStatus: 200,
+        seed: 1,
+        ...stripUndefined(partial),
+    };
+    options.basePath = normalizeBasePath(options.basePath);
+    validate(options);
+    return options;
+}
+
+function stripUndefined(partial: Partial<SimulatorOptions>): Partial<SimulatorOptions> {
+    return Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<SimulatorOptions>;
+}
+
+export function normalizeBasePath(path: string): string {
+    const trimmed = path.trim().replace(/\/+$/, "");
+    if (trimmed === "") return "";
+    return trimmed.startsWith("/") ? trimmed : `/${trimmed}`;
+}
+
+function validate(o: SimulatorOptions): void {
+    const problems: string[] = [];
+    const int = (name: string, v: number, min: number) => {
+        if (!Number.isInteger(v) || v < min) problems.push(`${name} must be an integer >= ${min} (got ${v})`);
+    };
+    const nonNegative = (name: string, v: number) => {
+        if (!Number.isFinite(v) || v < 0) problems.push(`${name} must be a number >= 0 (got ${v})`);
+    };
+    int("port", o.port, 0);
+    int("maxModelLen", o.maxModelLen, 1);
+    int("blockSize", o.blockSize, 1);
+    int("capacityBlocks", o.capacityBlocks, 0);
+    int("replicas", o.replicas, 1);
+    int("errorStatus", o.errorStatus, 100);
+    int("healthStatus", o.healthStatus, 100);
+    nonNegative("baseLatencyMs", o.baseLatencyMs);
+    nonNegative("prefillMsPerToken", o.prefillMsPerToken);
+    nonNegative("decodeMsPerToken", o.decodeMsPerToken);
+    nonNegative("slowMs", o.slowMs);
+    if (!(o.errorRate >= 0 && o.errorRate <= 1)) problems.push(`errorRate must be within [0, 1] (got ${o.errorRate})`);
+    if (o.routing !== "prefix" && o.routing !== "round-robin") problems.push(`routing must be prefix or round-robin (got ${String(o.routing)})`);
+    if (o.model.trim() === "") problems.push("model must not be empty");
+    if (problems.length > 0) throw new Error(`invalid simulator options: ${problems.join("; ")}`);
+}
