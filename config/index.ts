@@ -262,6 +262,12 @@ export function parseConfig(raw: RawConfig): StackConfig {
         fail("redhatPullSecret", redhatPullSecret, "must be a Docker config JSON document with an \"auths\" object");
     }
 
+    const deletionProtection = bool("deletionProtection");
+    const cpuDiskSizeGb = int("cpuDiskSizeGb", 10, 65536);
+    const tpuDiskSizeGb = int("tpuDiskSizeGb", 10, 65536);
+    const operators = { install: bool("installOperators"), crdOwner, existingIstio: bool("existingIstio"), sources };
+    const networkPolicies = bool("networkPolicies");
+
     if (problems.length > 0) throw new StackConfigError(problems);
 
     const cluster: ClusterConfig = {
@@ -271,27 +277,27 @@ export function parseConfig(raw: RawConfig): StackConfig {
         name: clusterName,
         releaseChannel,
         minMasterVersion,
-        deletionProtection: bool("deletionProtection"),
+        deletionProtection,
         cpuPool: {
             machineType: cpuMachineType,
             initialNodeCount: cpuInitial,
             minNodes: cpuMin,
             maxNodes: cpuMax,
-            diskSizeGb: int("cpuDiskSizeGb", 10, 65536),
+            diskSizeGb: cpuDiskSizeGb,
         },
         tpuPool: {
             ...machine!,
             nodeCount: replicas,
             spot: tpuSpot,
             reservation: tpuReservation,
-            diskSizeGb: int("tpuDiskSizeGb", 10, 65536),
+            diskSizeGb: tpuDiskSizeGb,
         },
     };
     return {
         projectName: PROJECT_NAME,
         stack: raw.stack,
         cluster,
-        operators: { install: bool("installOperators"), crdOwner, existingIstio: bool("existingIstio"), sources },
+        operators,
         gateway,
         workload: {
             namespace,
@@ -300,7 +306,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
             replicas,
             vllm,
             scheduler,
-            networkPolicies: bool("networkPolicies"),
+            networkPolicies,
             metricsNamespace,
         },
         secrets: {

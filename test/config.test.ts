@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { MAX_REPLICAS, RawConfig, StackConfigError, compareGkeVersions, parseConfig } from "../config";
+import { MAX_SERVICE_NAME_LENGTH, kserveNames } from "../config/names";
+import { TPU_V6E_ZONES } from "../config/tpu";
+
+const SECRETS = {
+    redhatPullSecret: JSON.stringify({ auths: { "registry.redhat.io": { auth: "eDp5" } } }),
+    huggingfaceToken: "hf_abc",
+};
+
+function raw(values: Record<string, string | undefined> = {}, secretKeys = Object.keys(SECRETS)): RawConfig {
+    return { values: { project: "my-project", ...SECRETS, ...values }, secretKeys: new Set(secretKeys), stack: "test" };
+}
+
+function problems(values: Record<string, string | undefined>, secretKeys?: string[]): string[] {
+    try {
+        parseConfig(raw(values, secretKeys));
+    } catch (err) {
+        expect(err).toBeInstanceOf(StackConfigError);
+        return (err as StackConfigError).problems;
+    }
+    throw new Error("config was accepted");
+}
+
+describe("stack config defaults and derived values", () => {
+    const c = parseConfig(raw());
+
+    it("takes the manual guide's values by default", () => {
+        expect(c.cluster).toMatchObject({ project: "my-project", zone: "europe-west4-a", region: "europe-west4", name: "rhaii-tpu-scaleout-cluster", deletionProtection: false });
+        expect(c.cluster.cpuPool).toMatchObject({ machineType: "n1-standard-4", initialNodeCount: 2, minNodes: 1, maxNodes: 5 });
+        expect(c.workload).toMatchObject({ namespace: "rhaii-inference", serviceName: "qwen-3b-tpu-svc", replicas: 3, networkPolicies: false });
+        expect(c.workload.model).toEqual({ uri: "hf://Qwen/Qwen2.5-3B-Instruct", name: "Qwen/Qwen2.5-3B-Instruct" });
+        expect(c.workload.vllm).toMatchObject({ maxModelLen: 2048, maxNumSeqs: 128, dtype: "bfloat16", extraArgs: [] });
+        expect(c.gateway).toEqual({ name: "inference-gateway", namespace: "opendatahub", className: "istio", port: 80 });
+    });
+
+    it("derives chips, topology, node count and tensor parallelism from the machine type and replicas", () => {
+        expect(c.cluster.tpuPool).toMatchObject({ machineType: "ct6e-standard-4t", chips: 4, topology: "2x2", accelerator: "tpu-v6e-slice", nodeCount: 3 });
+        expect(c.workload.vllm.tensorParallelSize).toBe(4);
+        const eight = parseConfig(raw({ tpuMachineType: "ct6e-standard-8t", replicas: "2" }));
+        expect(eight.cluster.tpuPool).toMatchObject({ chips: 8, topology: "2x4", nodeCount: 2 });
+        expect(eight.workload.vllm.tensorParallelSize).toBe(8);
+        expect(parseConfig(raw({ tensorParallelSize: "2" })).workload.vllm.tensorParallelSize).toBe(2);
+    });
+
+    it("derives the region from the zone", () => {
+        expect(parseConfig(raw({ zone: "us-east5-b" })).cluster.region).toBe("us-east5");
+        expect(parseConfig(raw({ zone: "asia-northeast1-b" })).cluster.region).toBe("asia-northeast1");
+    });
+
+    it("scales to zero: replicas 0 keeps a pool with no nodes", () => {
+        const zero = parseConfig(raw({ replicas: "0" }));
+        expect(zero.cluster.tpuPool.nodeCount).toBe(0);
+        expect(zero.workload.replicas).toBe(0);
+    });
+
+    it("wraps secrets as Pulumi secrets", async () => {
+        const isSecret = await (c.secrets.huggingfaceToken as unknown as { isSecret: Promise<boolean> }).isSecret;
+        expect(isSecret).toBe(true);
+    });
+
+    it("treats empty optional strings as unset", () => {
+        const e = parseConfig(raw({ tpuReservation: "", metricsNamespace: "", minMasterVersion: "" }));
+        expect(e.cluster.tpuPool.reservation).toBeUndefined();
+        expect(e.workload.metricsNamespace).toBeUndefined();
+        expect(e.cluster.minMasterVersion).toBeUndefined();
+    });
+
+    it("overrides chart sources per key", () => {
+        const o = parseConfig(raw({ kserveVersion: "3.4.0-ea.2", certManagerChartRepo: "oci://registry.example.com/charts", certManagerChart: "cert-manager" }));
+        expect(o.operators.sources.kserve.version).toBe("3.4.0-ea.2");
+        expect(o.operators.sources.certManager).toMatchObject({ repo: "oci://registry.example.com/charts", chart: "cert-manager", namespace: "cert-manager" });
+        expect(o.operators.sources.gatewayApiCrds.version).toBe("v1.4.0");
+    });
+});
+
+describe("stack config validation", () => {
+    it("rejects a zone without TPU v6e and lists the zones that have it", () => {
+        const [p] = problems({ zone: "europe-west4-b" });
+        expect(p).toContain('tpu-inference:zone = "europe-west4-b"');
+        for (const z of TPU_V6E_ZONES) expect(p).toContain(z);
+    });
+
+    it.each([
+        ["-1", "whole number from 0 to 64"],
+        ["2.5", "whole number"],
+        ["three", "whole number"],
+        [String(MAX_REPLICAS + 1), `from 0 to ${MAX_REPLICAS}`],
+    ])("rejects replicas %s", (value, message) => {
+        const [p] = problems({ replicas: value });
+        expect(p).toContain(`tpu-inference:replicas`);
+        expect(p).toContain(message);
+    });
+
+    it("rejects an unknown TPU machine type and names the allowed ones", () => {
+        const [p] = problems({ tpuMachineType: "ct5lp-hightpu-4t" });
+        expect(p).toMatch(/tpuMachineType = "ct5lp-hightpu-4t".*ct6e-standard-1t, ct6e-standard-4t, ct6e-standard-8t/);
+    });
+
+    it("rejects a tensor parallel size that does not divide the chips", () => {
+        const [p] = problems({ tensorParallelSize: "3" });
+        expect(p).toContain("tensorParallelSize = 3");
+        expect(p).toContain("must divide the 4 TPU chips of ct6e-standard-4t (allowed: 1, 2, 4)");
+    });
+
+    it("rejects names that are not DNS-1123 labels", () => {
+        expect(problems({ namespace: "RHAII_inference" })[0]).toContain('tpu-inference:namespace = "RHAII_inference": must be a DNS-1123 label');
+        expect(problems({ gatewayName: "-gw" })[0]).toContain("gatewayName");
+    });
+
+    it("rejects a service name whose KServe child names would pass 63 characters", () => {
+        const long = "a".repeat(MAX_SERVICE_NAME_LENGTH + 1);
+        const [p] = problems({ serviceName: long });
+        expect(p).toContain(`at most ${MAX_SERVICE_NAME_LENGTH} characters`);
+        const ok = "a".repeat(MAX_SERVICE_NAME_LENGTH);
+        const names = kserveNames({ namespace: "ns", serviceName: ok });
+        for (const n of [names.eppDeployment, names.selfSignedCerts, names.workloadService, names.inferencePool]) expect(n.length).toBeLessThanOrEqual(63);
+    });
+
+    it("rejects a missing project", () => {
+        expect(problems({ project: undefined })[0]).toContain("tpu-inference:project is not set");
+        expect(problems({ project: "My Project" })[0]).toContain('tpu-inference:project = "My Project"');
+    });
+
+    it("requires the secrets the workload needs, without printing them", () => {
+        const ps = problems({ redhatPullSecret: undefined, huggingfaceToken: undefined });
+        expect(ps.join("\n")).toContain("redhatPullSecret is not set, but vllmImage pull from registry.redhat.io");
+        expect(ps.join("\n")).toContain("huggingfaceToken is not set, but modelUri is a Hugging Face model");
+        // Without Red Hat images and with a gs:// model no secret is needed.
+        expect(() =>
+            parseConfig(raw({ redhatPullSecret: undefined, huggingfaceToken: undefined, vllmImage: "us-docker.pkg.dev/vllm/vllm-tpu:v0.11.1", modelUri: "gs://bucket/qwen" })),
+        ).not.toThrow();
+    });
+
+    it("rejects a secret stored in plain text and a malformed pull secret, never echoing the value", () => {
+        const plain = problems({}, ["redhatPullSecret"]);
+        expect(plain).toEqual(["tpu-inference:huggingfaceToken is stored in plain text: set it with `pulumi config set --secret huggingfaceToken`"]);
+        const bad = problems({ redhatPullSecret: "user:password" });
+        expect(bad[0]).toContain("tpu-inference:redhatPullSecret = [secret]");
+        expect(bad.join()).not.toContain("user:password");
+    });
+
+    it("rejects vLLM flags the stack manages and points to their key", () => {
+        const [p] = problems({ vllmExtraArgs: JSON.stringify(["--max-model-len=4096"]) });
+        expect(p).toContain("--max-model-len is set by the stack; use config key maxModelLen");
+        expect(problems({ vllmExtraArgs: "--foo" })[0]).toContain("must be a list of strings");
+        expect(parseConfig(raw({ vllmExtraArgs: JSON.stringify(["--enable-chunked-prefill"]) })).workload.vllm.extraArgs).toEqual(["--enable-chunked-prefill"]);
+    });
+
+    it("rejects a GKE version below the TPU v6e minimum", () => {
+        expect(problems({ minMasterVersion: "1.30" })[0]).toContain("at least 1.31.2-gke.1115000");
+        expect(parseConfig(raw({ minMasterVersion: "1.33" })).cluster.minMasterVersion).toBe("1.33");
+        expect(compareGkeVersions("1.31.2-gke.1115000", "1.31.2-gke.1115000")).toBe(0);
+        expect(compareGkeVersions("1.31.2-gke.999", "1.31.2-gke.1115000")).toBeLessThan(0);
+    });
+
+    it("rejects an inconsistent CPU autoscaling range", () => {
+        const ps = problems({ cpuMinNodes: "4", cpuMaxNodes: "3", cpuNodeCount: "2" });
+        expect(ps).toContain("tpu-inference:cpuMinNodes = 4: must not exceed cpuMaxNodes (3)");
+        expect(ps).toContain("tpu-inference:cpuNodeCount = 2: must lie within cpuMinNodes..cpuMaxNodes (4..3)");
+    });
+
+    it("rejects Spot together with a reservation, unknown enums and booleans", () => {
+        expect(problems({ tpuSpot: "true", tpuReservation: "my-res" })[0]).toContain("cannot be combined with tpuSpot = true");
+        expect(problems({ dtype: "half" })[0]).toContain('tpu-inference:dtype = "half": must be one of bfloat16, float32, auto');
+        expect(problems({ crdOwner: "me" })[0]).toContain("must be one of stack, gke");
+        expect(problems({ networkPolicies: "yes" })[0]).toContain('tpu-inference:networkPolicies = "yes": must be true or false');
+    });
+
+    it("rejects an unknown key (a typo would otherwise be ignored)", () => {
+        expect(problems({ replica: "2" })[0]).toContain("tpu-inference:replica is not a config key of this project");
+    });
+
+    it("rejects an oci-less chart without a repository", () => {
+        expect(problems({ kserveChart: "kserve" })[0]).toContain("must be an oci:// reference when kserveChartRepo is empty");
+    });
+
+    it("reports every problem at once", () => {
+        const ps = problems({ zone: "mars-1a", replicas: "-2", tpuMachineType: "x", namespace: "Bad" });
+        expect(ps).toHaveLength(4);
+        try {
+            parseConfig(raw({ zone: "mars-1a", replicas: "-2" }));
+        } catch (err) {
+            expect((err as Error).message).toMatch(/^Invalid stack configuration \(2 problems\):\n  - /);
+        }
+    });
+});
