@@ -1,7 +1,5 @@
 import type { Replica } from "./replica";
 
-type Sample = { replica: Replica; value: number };
-
 /**
  * Prometheus text exposition with vLLM's metric names. prometheus_client appends _total to counters, so the
  * scraped names are e.g. vllm:prefix_cache_hits_total; readers should accept both spellings.
@@ -12,9 +10,7 @@ export function renderMetrics(replicas: readonly Replica[], model: string): stri
     const family = (name: string, type: "counter" | "gauge", help: string, pick: (r: Replica) => number) => {
         lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
         const metricName = type === "counter" ? `${name}_total` : name;
-        for (const s of replicas.map((replica): Sample => ({ replica, value: pick(replica) }))) {
-            lines.push(`${metricName}${labels(s.replica)} ${formatValue(s.value)}`);
-        }
+        for (const r of replicas) lines.push(`${metricName}${labels(r)} ${formatValue(pick(r))}`);
     };
     const histogram = (name: string, help: string, sum: (r: Replica) => number, count: (r: Replica) => number) => {
         lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);

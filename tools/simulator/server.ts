@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
@@ -166,6 +167,8 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
     const router = new Router(replicas, options.routing);
     const random = mulberry32(options.seed);
     const closing = new AbortController();
+    // Every in-flight request listens for shutdown; hundreds at once are expected, not a leak.
+    setMaxListeners(0, closing.signal);
     let sequence = 0;
 
     async function serveInference(api: Api, req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
@@ -210,7 +213,7 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
         }
     }
 
-    /** Writes the response; returns when the first token went out, or null if the client went away first. */
+    /** Writes the response; resolves to the time the first token went out, or null if the client went away first. */
     async function generate(p: ParsedRequest, promptTokens: number, cachedTokens: number, res: http.ServerResponse, signal: AbortSignal): Promise<number | null> {
         const id = `${p.api === "chat" ? "chatcmpl" : "cmpl"}-sim-${++sequence}`;
         const created = Math.floor(Date.now() / 1000);

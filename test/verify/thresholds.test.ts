@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import type { LoadPhaseResult } from "../../tools/verify/load";
+import { thresholdInputs } from "../../tools/verify/run";
+import { evaluateThresholds, type ThresholdInputs } from "../../tools/verify/thresholds";
+
+const measured: ThresholdInputs = { cachedRatio: 0.8, p50Ms: 120, p99Ms: 900, ttftP50Ms: 40, errorRate: 0.02, rps: 30 };
+
+describe("evaluateThresholds", () => {
+    it("evaluates nothing when no threshold was given", () => {
+        expect(evaluateThresholds({}, measured)).toEqual([]);
+    });
+
+    it("passes limits that are met, including exactly on the limit", () => {
+        const results = evaluateThresholds({ minCachedRatio: 0.8, maxP50Ms: 120, maxErrorRate: 0.05, minRps: 10 }, measured);
+        expect(results.map((r) => r.pass)).toEqual([true, true, true, true]);
+    });
+
+    it("fails missed limits with a message naming value and limit", () => {
+        const results = evaluateThresholds({ minCachedRatio: 0.9, maxP99Ms: 500, maxTtftP50Ms: 10, minRps: 100 }, measured);
+        expect(results.every((r) => !r.pass)).toBe(true);
+        expect(results[0].message).toBe("cached-token ratio 0.8 misses >= 0.9");
+        expect(results[1].message).toContain("latency p99 900 ms misses <= 500 ms");
+    });
+
+    it("fails a threshold that could not be measured", () => {
+        const [r] = evaluateThresholds({ maxP50Ms: 100 }, { ...measured, p50Ms: null });
+        expect(r.pass).toBe(false);
+        expect(r.actual).toBeNull();
+        expect(r.message).toMatch(/not measured/);
+    });
+});
+
+function phase(overrides: Partial<LoadPhaseResult>): LoadPhaseResult {
+    return {
+        name: "concurrent",
+        concurrency: 4,
+        targetRate: null,
+        requests: 10,
+        succeeded: 10,
+        failed: 0,
+        errors: {},
+        errorSamples: [],
+        errorRate: 0,
+        elapsedMs: 1000,
+        rps: 10,
+        outputTokensPerSec: 100,
+        promptTokens: 100,
+        outputTokens: 100,
+        latency: { count: 10, min: 1, mean: 5, p50: 5, p90: 8, p99: 9, max: 9 },
+        ttft: { count: 10, min: 1, mean: 2, p50: 2, p90: 3, p99: 3, max: 3 },
+        abortedReason: null,
+        ...overrides,
+    };
+}
+
+describe("thresholdInputs", () => {
+    it("judges latency on the concurrent phase and errors over both phases", () => {
+        const serial = phase({ name: "serial", requests: 10, failed: 2, succeeded: 8, latency: { count: 8, min: 1, mean: 1, p50: 1, p90: 1, p99: 1, max: 1 } });
+        const concurrent = phase({ requests: 30, failed: 2, succeeded: 28 });
+        const inputs = thresholdInputs({ status: "skip", reason: "not selected" }, { status: "pass", serial, concurrent, server: null, failures: [], warnings: [] });
+        expect(inputs.p50Ms).toBe(5);
+        expect(inputs.ttftP50Ms).toBe(2);
+        expect(inputs.errorRate).toBeCloseTo(0.1);
+        expect(inputs.cachedRatio).toBeNull();
+    });
+
+    it("reports nothing for skipped phases", () => {
+        const skip = { status: "skip" as const, reason: "not selected" };
+        expect(thresholdInputs(skip, skip)).toEqual({ cachedRatio: null, p50Ms: null, p99Ms: null, ttftP50Ms: null, errorRate: null, rps: null });
+    });
+});

@@ -1,0 +1,214 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { LIMITS, normalizeBaseUrl, parseDuration, parsePhaseList, PHASES, type Api, type PhaseName, type Thresholds, type VerifyConfig } from "./config";
+import { createProgress } from "./progress";
+import { formatJson, formatText } from "./report";
+import { runVerify } from "./run";
+import { pulumiStackUrl } from "./stack";
+
+/** Where output goes and how the stack URL is found; tests replace these to run main() in-process. */
+export interface CliIO {
+    stdout: (text: string) => void;
+    stderr: (text: string) => void;
+    /** Progress bars only make sense on an interactive stderr. */
+    stderrIsTTY: boolean;
+    resolveStackUrl: (stack: string) => Promise<string>;
+}
+
+const defaultIO = (): CliIO => ({
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    stderrIsTTY: process.stderr.isTTY === true,
+    resolveStackUrl: (stack) => pulumiStackUrl(stack),
+});
+
+class UsageError extends Error {}
+
+function intIn(min: number, max: number) {
+    return (value: string): number => {
+        const n = Number(value);
+        if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+        return n;
+    };
+}
+
+function numberIn(min: number, max: number) {
+    return (value: string): number => {
+        const n = Number(value);
+        if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
+        return n;
+    };
+}
+
+function duration(max: number) {
+    return (value: string): number => {
+        const ms = parseDuration(value);
+        if (ms === null || ms > max) throw new InvalidArgumentError(`expected a duration such as 500ms, 30s or 2m (at most ${max / 1000}s)`);
+        return ms;
+    };
+}
+
+function phases(value: string): PhaseName[] {
+    const list = parsePhaseList(value);
+    if (list === null) throw new InvalidArgumentError(`expected a comma-separated list of ${PHASES.join(", ")}`);
+    return list;
+}
+
+interface CliOptions {
+    url?: string;
+    stack: string;
+    model?: string;
+    expectModel?: string;
+    timeout: number;
+    skip?: PhaseName[];
+    only?: PhaseName[];
+    blockSize?: number;
+    cacheGroups: number;
+    cacheRequests: number;
+    prefixTokens: number;
+    suffixTokens: number;
+    serialRequests: number;
+    concurrency: number;
+    requests?: number;
+    duration?: number;
+    rate?: number;
+    promptTokens: number;
+    maxTokens: number;
+    api: Api;
+    minCachedRatio?: number;
+    maxP50Ms?: number;
+    maxP99Ms?: number;
+    maxTtftP50Ms?: number;
+    maxErrorRate?: number;
+    minRps?: number;
+    seed?: number;
+    json: boolean;
+    quiet: boolean;
+}
+
+export function buildProgram(): Command {
+    const tokens = intIn(1, LIMITS.tokens);
+    return new Command("verify")
+        .description(
+            "Verify a deployed OpenAI-compatible vLLM service: health, server-proven prefix-cache hits, latency and throughput.\n" +
+                "Exit code 0 = all good, 1 = a check or threshold failed, 2 = usage error.",
+        )
+        .option("--url <baseUrl>", "service base URL, http://<gatewayIp>/<namespace>/<service> (default: the stack's baseUrl output)")
+        .option("--stack <name>", "Pulumi stack to read baseUrl from when --url is absent", "dev")
+        .option("--model <id>", "model id to send (default: detected from /v1/models)")
+        .option("--expect-model <id>", "fail unless /v1/models serves this id")
+        .addOption(new Option("--timeout <duration>", "per-request timeout, e.g. 30s or 500ms").argParser(duration(LIMITS.timeoutMs)).default(60_000, "60s"))
+        .option("--skip <phases>", `phases to skip (${PHASES.join(",")})`, phases)
+        .option("--only <phases>", `phases to run (${PHASES.join(",")})`, phases)
+        .option("--block-size <tokens>", "prefix-cache block size (default: next_pow2(max_model_len)/16 from /v1/models, else 128)", intIn(1, 65_536))
+        .option("--cache-groups <n>", "prefix groups in the cache phase", intIn(1, LIMITS.groups), 4)
+        .option("--cache-requests <n>", "requests per prefix group (first one is cold)", intIn(2, LIMITS.requestsPerGroup), 4)
+        .option("--prefix-tokens <n>", "shared prefix length in words (~tokens); must exceed the block size to be cacheable", tokens, 1024)
+        .option("--suffix-tokens <n>", "distinct suffix length per request in words (~tokens)", tokens, 32)
+        .option("--serial-requests <n>", "requests in the serial load phase (0 skips it)", intIn(0, LIMITS.requests), 8)
+        .option("--concurrency <n>", "parallel requests in the concurrent load phase", intIn(1, LIMITS.concurrency), 8)
+        .option("--requests <n>", "requests in the concurrent load phase (default 64 unless --duration)", intIn(1, LIMITS.requests))
+        .option("--duration <duration>", "length of the concurrent load phase, e.g. 30s", duration(LIMITS.durationMs))
+        .option("--rate <rps>", "fixed request rate for the concurrent phase", numberIn(0.01, 100_000))
+        .option("--prompt-tokens <n>", "prompt length of load requests in words (~tokens)", tokens, 256)
+        .option("--max-tokens <n>", "output tokens per load request", tokens, 64)
+        .addOption(new Option("--api <api>", "endpoint the load phase uses").choices(["completions", "chat"]).default("completions"))
+        .option("--min-cached-ratio <ratio>", "fail below this cached-token ratio (0..1)", numberIn(0, 1))
+        .option("--max-p50-ms <ms>", "fail above this p50 end-to-end latency", numberIn(0, 3_600_000))
+        .option("--max-p99-ms <ms>", "fail above this p99 end-to-end latency", numberIn(0, 3_600_000))
+        .option("--max-ttft-p50-ms <ms>", "fail above this p50 time to first token", numberIn(0, 3_600_000))
+        .option("--max-error-rate <ratio>", "tolerated failed fraction of load requests (default 0)", numberIn(0, 1))
+        .option("--min-rps <n>", "fail below this concurrent-phase throughput", numberIn(0, 1_000_000))
+        .option("--seed <n>", "seed for generated prompts (default: random per run)", intIn(0, 2 ** 31 - 1))
+        .option("--json", "print one JSON document on stdout, nothing else", false)
+        .option("--quiet", "print only the verdict; no progress bars", false);
+}
+
+function toConfig(o: CliOptions, baseUrl: string): VerifyConfig {
+    if (o.skip !== undefined && o.only !== undefined) throw new UsageError("--skip and --only cannot be combined");
+    const selected = new Set<PhaseName>(o.only ?? PHASES);
+    for (const p of o.skip ?? []) selected.delete(p);
+    if (selected.size === 0) throw new UsageError("no phase left to run");
+    const thresholds: Thresholds = {
+        minCachedRatio: o.minCachedRatio,
+        maxP50Ms: o.maxP50Ms,
+        maxP99Ms: o.maxP99Ms,
+        maxTtftP50Ms: o.maxTtftP50Ms,
+        maxErrorRate: o.maxErrorRate,
+        minRps: o.minRps,
+    };
+    return {
+        baseUrl,
+        model: o.model ?? null,
+        expectModel: o.expectModel ?? null,
+        timeoutMs: o.timeout,
+        phases: selected,
+        blockSize: o.blockSize ?? null,
+        cache: { groups: o.cacheGroups, requestsPerGroup: o.cacheRequests, prefixTokens: o.prefixTokens, suffixTokens: o.suffixTokens, maxTokens: 8 },
+        load: {
+            serialRequests: o.serialRequests,
+            concurrency: o.concurrency,
+            requests: o.requests ?? null,
+            durationMs: o.duration ?? null,
+            rate: o.rate ?? null,
+            promptTokens: o.promptTokens,
+            maxTokens: o.maxTokens,
+            api: o.api,
+        },
+        thresholds: Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== undefined)) as Thresholds,
+        seed: o.seed ?? null,
+    };
+}
+
+async function resolveBaseUrl(o: CliOptions, io: CliIO): Promise<string> {
+    let raw = o.url;
+    if (raw === undefined) {
+        try {
+            raw = await io.resolveStackUrl(o.stack);
+        } catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            throw new UsageError(
+                `no --url given and the Pulumi stack output baseUrl of stack "${o.stack}" could not be read (${reason}); ` +
+                    "pass --url http://<gatewayIp>/<namespace>/<service>",
+            );
+        }
+    }
+    const url = normalizeBaseUrl(raw);
+    if (url === null) throw new UsageError(`invalid --url ${JSON.stringify(raw)}: expected http(s)://host[:port]/path without query`);
+    return url;
+}
+
+/** Runs the command; resolves to the exit code instead of exiting, so tests can call it in-process. */
+export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> = {}): Promise<number> {
+    const io: CliIO = { ...defaultIO(), ...ioOverrides };
+    const program = buildProgram()
+        .exitOverride()
+        .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    let config: VerifyConfig;
+    let options: CliOptions;
+    try {
+        program.parse([...argv], { from: "user" });
+        options = program.opts<CliOptions>();
+        config = toConfig(options, await resolveBaseUrl(options, io));
+    } catch (err) {
+        if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+        if (err instanceof UsageError) {
+            io.stderr(`error: ${err.message}\n`);
+            return 2;
+        }
+        throw err;
+    }
+    const progress = createProgress(io.stderrIsTTY && !options.json && !options.quiet);
+    const report = await runVerify(config, progress);
+    io.stdout(options.json ? formatJson(report) : formatText(report, options.quiet));
+    return report.exitCode;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (err: unknown) => {
+            process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+            process.exit(1);
+        },
+    );
+}

@@ -1,0 +1,261 @@
+import { performance } from "node:perf_hooks";
+import { Agent, request, type Dispatcher } from "undici";
+import { SseParser } from "./sse";
+
+/** How a request failed; load reports count errors by these. */
+export type ErrorKind = "http_4xx" | "http_5xx" | "http_other" | "timeout" | "connection_refused" | "connection_error" | "malformed";
+
+export const ERROR_KINDS: readonly ErrorKind[] = ["http_4xx", "http_5xx", "http_other", "timeout", "connection_refused", "connection_error", "malformed"];
+
+/** Transport-level failures: the server did not answer at all. */
+export function isTransportFailure(kind: ErrorKind): boolean {
+    return kind === "timeout" || kind === "connection_refused" || kind === "connection_error";
+}
+
+export interface Success<T> {
+    ok: true;
+    status: number;
+    latencyMs: number;
+    value: T;
+}
+
+export interface Failure {
+    ok: false;
+    kind: ErrorKind;
+    status: number | null;
+    latencyMs: number;
+    message: string;
+}
+
+export type Outcome<T> = Success<T> | Failure;
+
+export interface Usage {
+    promptTokens: number;
+    completionTokens: number;
+    /** null when the server does not report prompt_tokens_details (vLLM without --enable-prompt-tokens-details). */
+    cachedTokens: number | null;
+}
+
+export interface StreamResult {
+    /** Time to the first chunk carrying generated text; null if none did. */
+    ttftMs: number | null;
+    text: string;
+    contentChunks: number;
+    usage: Usage | null;
+}
+
+/** A response that arrived but does not have the shape an OpenAI-compatible server sends. */
+export class MalformedResponse extends Error {}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function parseUsage(raw: unknown): Usage | null {
+    if (raw === null || raw === undefined) return null;
+    if (!isRecord(raw) || typeof raw.prompt_tokens !== "number" || typeof raw.completion_tokens !== "number") {
+        throw new MalformedResponse("usage lacks prompt_tokens/completion_tokens");
+    }
+    const details = raw.prompt_tokens_details;
+    const cached = isRecord(details) && typeof details.cached_tokens === "number" ? details.cached_tokens : null;
+    return { promptTokens: raw.prompt_tokens, completionTokens: raw.completion_tokens, cachedTokens: cached };
+}
+
+export function classifyStatus(status: number): ErrorKind {
+    if (status >= 400 && status < 500) return "http_4xx";
+    if (status >= 500 && status < 600) return "http_5xx";
+    return "http_other";
+}
+
+/** Error codes can sit on the error, its cause, or inside an AggregateError (happy-eyeballs connects). */
+function errorCodes(err: unknown, depth = 0): string[] {
+    if (!isRecord(err) && !(err instanceof Error)) return [];
+    if (depth > 4) return [];
+    const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+    const codes = typeof e.code === "string" ? [e.code] : [];
+    if (e.cause !== undefined) codes.push(...errorCodes(e.cause, depth + 1));
+    if (Array.isArray(e.errors)) for (const inner of e.errors) codes.push(...errorCodes(inner, depth + 1));
+    return codes;
+}
+
+export function classifyError(err: unknown): { kind: ErrorKind; message: string } {
+    const codes = errorCodes(err);
+    const detail = err instanceof Error && err.message !== "" ? err.message : codes[0] ?? String(err);
+    if (codes.includes("ECONNREFUSED")) return { kind: "connection_refused", message: `connection refused (${detail})` };
+    if (codes.some((c) => c === "ETIMEDOUT" || c.startsWith("UND_ERR_") && c.endsWith("_TIMEOUT"))) {
+        return { kind: "timeout", message: `timed out (${detail})` };
+    }
+    return { kind: "connection_error", message: `connection error (${codes[0] ?? "no code"}: ${detail})` };
+}
+
+/** Short, single-line excerpt of an error body: vLLM's {"error":{"message"}} or legacy {"message"}, else raw text. */
+export function errorDetail(body: string): string {
+    let message = body.trim();
+    try {
+        const parsed: unknown = JSON.parse(body);
+        if (isRecord(parsed)) {
+            const inner = isRecord(parsed.error) ? parsed.error : parsed;
+            if (typeof inner.message === "string") message = inner.message;
+        }
+    } catch {
+        // Not JSON: show the text itself.
+    }
+    message = message.replace(/\s+/g, " ");
+    return message.length > 160 ? `${message.slice(0, 157)}...` : message;
+}
+
+export interface ClientOptions {
+    /** http://<gatewayIp>/<namespace>/<service>; every request goes below it and nowhere else. */
+    baseUrl: string;
+    timeoutMs: number;
+    /** Sockets kept open to the origin: at least the load concurrency, or requests queue inside the client. */
+    connections?: number;
+}
+
+/**
+ * Keep-alive HTTP client for an OpenAI-compatible server. Every call is bounded by one overall deadline
+ * (headers + body) and resolves to an Outcome instead of throwing, so phases can count failures by kind.
+ * Redirects are never followed, so nothing but the given base URL is contacted.
+ */
+export class VerifyClient {
+    readonly baseUrl: string;
+    private readonly agent: Agent;
+
+    constructor(private readonly options: ClientOptions) {
+        this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+        this.agent = new Agent({
+            connections: Math.max(1, options.connections ?? 8),
+            keepAliveTimeout: 30_000,
+            connect: { timeout: Math.min(options.timeoutMs, 10_000) },
+            // The AbortController deadline below is the real bound; these only keep undici from firing first.
+            headersTimeout: options.timeoutMs + 1_000,
+            bodyTimeout: options.timeoutMs + 1_000,
+        });
+    }
+
+    url(path: string): string {
+        return `${this.baseUrl}${path.startsWith("/") ? path : `/${path}`}`;
+    }
+
+    getText(path: string): Promise<Outcome<string>> {
+        return this.exchange("GET", path, undefined, (res) => res.body.text());
+    }
+
+    getJson(path: string): Promise<Outcome<unknown>> {
+        return this.exchange("GET", path, undefined, async (res) => parseJson(await res.body.text()));
+    }
+
+    postJson(path: string, body: unknown): Promise<Outcome<unknown>> {
+        return this.exchange("POST", path, body, async (res) => parseJson(await res.body.text()));
+    }
+
+    /** POSTs with stream: true and reads the SSE stream to the end, timing the first generated text. */
+    postStream(path: string, body: Record<string, unknown>): Promise<Outcome<StreamResult>> {
+        return this.exchange("POST", path, body, (res, started) => readStream(res, started));
+    }
+
+    close(): Promise<void> {
+        return this.agent.close();
+    }
+
+    private async exchange<T>(
+        method: "GET" | "POST",
+        path: string,
+        body: unknown,
+        consume: (res: Dispatcher.ResponseData, started: number) => Promise<T>,
+    ): Promise<Outcome<T>> {
+        const controller = new AbortController();
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+        }, this.options.timeoutMs);
+        const started = performance.now();
+        const failure = (kind: ErrorKind, status: number | null, message: string): Failure => ({
+            ok: false,
+            kind,
+            status,
+            latencyMs: performance.now() - started,
+            message,
+        });
+        const timeoutFailure = () => failure("timeout", null, `timed out after ${this.options.timeoutMs} ms`);
+        try {
+            const res = await request(this.url(path), {
+                dispatcher: this.agent,
+                method,
+                headers: body === undefined ? { accept: "*/*" } : { "content-type": "application/json", accept: "*/*" },
+                body: body === undefined ? undefined : JSON.stringify(body),
+                signal: controller.signal,
+            });
+            const status = res.statusCode;
+            if (status < 200 || status >= 300) {
+                const text = await res.body.text().catch(() => "");
+                if (timedOut) return timeoutFailure();
+                const detail = errorDetail(text);
+                return failure(classifyStatus(status), status, `HTTP ${status}${detail === "" ? "" : `: ${detail}`}`);
+            }
+            try {
+                const value = await consume(res, started);
+                return { ok: true, status, latencyMs: performance.now() - started, value };
+            } catch (err) {
+                res.body.destroy();
+                if (timedOut) return timeoutFailure();
+                if (err instanceof MalformedResponse) return failure("malformed", status, `malformed response: ${err.message}`);
+                throw err;
+            }
+        } catch (err) {
+            if (timedOut) return timeoutFailure();
+            const { kind, message } = classifyError(err);
+            return failure(kind, null, message);
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+}
+
+function parseJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        const excerpt = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+        throw new MalformedResponse(`body is not valid JSON (${JSON.stringify(excerpt)})`);
+    }
+}
+
+async function readStream(res: Dispatcher.ResponseData, started: number): Promise<StreamResult> {
+    const parser = new SseParser();
+    const result: StreamResult = { ttftMs: null, text: "", contentChunks: 0, usage: null };
+    let done = false;
+    const handle = (data: string) => {
+        if (done) return;
+        if (data === "[DONE]") {
+            done = true;
+            return;
+        }
+        const chunk = parseJson(data);
+        if (!isRecord(chunk)) throw new MalformedResponse("stream chunk is not a JSON object");
+        if (chunk.error !== undefined) {
+            const message = isRecord(chunk.error) && typeof chunk.error.message === "string" ? chunk.error.message : JSON.stringify(chunk.error);
+            throw new MalformedResponse(`error inside the stream: ${message}`);
+        }
+        if (!Array.isArray(chunk.choices)) throw new MalformedResponse("stream chunk has no choices array");
+        for (const choice of chunk.choices) {
+            if (!isRecord(choice)) throw new MalformedResponse("stream choice is not an object");
+            const delta = isRecord(choice.delta) ? choice.delta.content : undefined;
+            const piece = typeof choice.text === "string" ? choice.text : typeof delta === "string" ? delta : "";
+            if (piece === "") continue;
+            if (result.ttftMs === null) result.ttftMs = performance.now() - started;
+            result.text += piece;
+            result.contentChunks += 1;
+        }
+        const usage = parseUsage(chunk.usage);
+        if (usage !== null) result.usage = usage;
+    };
+    res.body.setEncoding("utf8");
+    for await (const text of res.body as AsyncIterable<string>) {
+        for (const data of parser.push(text)) handle(data);
+    }
+    for (const data of parser.end()) handle(data);
+    if (!done) throw new MalformedResponse("stream ended without data: [DONE]");
+    return result;
+}

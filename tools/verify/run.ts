@@ -1,0 +1,139 @@
+import { performance } from "node:perf_hooks";
+import { runCache, type CacheResult } from "./cache";
+import { DEFAULT_BLOCK_SIZE, tpuBlockSize, type VerifyConfig } from "./config";
+import { detectModel, runHealth, type HealthResult } from "./health";
+import { VerifyClient } from "./http";
+import { runLoad, type LoadResult } from "./load";
+import type { Progress } from "./progress";
+import { evaluateThresholds, type ThresholdInputs, type ThresholdResult } from "./thresholds";
+import { skipped, type Skipped } from "./types";
+import { makeRunId } from "./workload";
+
+export const REPORT_SCHEMA = "tpu-inference-stack/verify@1";
+
+export interface VerifyReport {
+    schema: typeof REPORT_SCHEMA;
+    baseUrl: string;
+    model: string | null;
+    runId: string;
+    startedAt: string;
+    durationMs: number;
+    phases: {
+        health: HealthResult | Skipped;
+        cache: CacheResult | Skipped;
+        load: LoadResult | Skipped;
+    };
+    thresholds: ThresholdResult[];
+    failures: string[];
+    warnings: string[];
+    ok: boolean;
+    exitCode: 0 | 1;
+}
+
+function isSkipped<T extends object>(phase: T | Skipped): phase is Skipped {
+    return "status" in phase && phase.status === "skip" && "reason" in phase;
+}
+
+export function thresholdInputs(cache: CacheResult | Skipped, load: LoadResult | Skipped): ThresholdInputs {
+    const inputs: ThresholdInputs = { cachedRatio: null, p50Ms: null, p99Ms: null, ttftP50Ms: null, errorRate: null, rps: null };
+    if (!isSkipped(cache)) inputs.cachedRatio = cache.cachedRatio;
+    if (!isSkipped(load)) {
+        // Latency thresholds judge the concurrent phase (the service under load) when it ran, else the serial one.
+        const main = load.concurrent ?? load.serial;
+        if (main !== null && main.succeeded > 0) {
+            inputs.p50Ms = main.latency?.p50 ?? null;
+            inputs.p99Ms = main.latency?.p99 ?? null;
+            inputs.ttftP50Ms = main.ttft?.p50 ?? null;
+            inputs.rps = main.rps;
+        }
+        const phases = [load.serial, load.concurrent].filter((p) => p !== null);
+        const sent = phases.reduce((a, p) => a + p.requests, 0);
+        if (sent > 0) inputs.errorRate = phases.reduce((a, p) => a + p.failed, 0) / sent;
+    }
+    return inputs;
+}
+
+/** Runs the selected phases in order against config.baseUrl and nothing else, and judges the outcome. */
+export async function runVerify(config: VerifyConfig, progress: Progress): Promise<VerifyReport> {
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const runId = makeRunId(config.seed);
+    const seed = config.seed ?? Math.floor(Math.random() * 0x7fffffff);
+    const client = new VerifyClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, connections: config.load.concurrency + 2 });
+    const warnings: string[] = [];
+    try {
+        let model = config.model;
+        let maxModelLen: number | null = null;
+        let health: HealthResult | Skipped = skipped("not selected");
+        let blocker: string | null = null;
+
+        if (config.phases.has("health")) {
+            health = await runHealth(client, { model: config.model, expectModel: config.expectModel });
+            model = health.model;
+            maxModelLen = health.maxModelLen;
+            if (!health.reachable) blocker = "server unreachable";
+            else if (!health.canServe) blocker = "no completion request succeeded in the health phase";
+        } else if (config.phases.has("cache") || config.phases.has("load")) {
+            const card = await detectModel(client);
+            if (card !== null) {
+                model = model ?? card.id;
+                if (card.id === model) maxModelLen = card.maxModelLen;
+            }
+        }
+        if (blocker === null && model === null) blocker = "no model id (/v1/models failed); pass --model";
+
+        const blockSize = config.blockSize ?? (maxModelLen !== null ? tpuBlockSize(maxModelLen) : DEFAULT_BLOCK_SIZE);
+        const blockSizeSource = config.blockSize !== null ? "option" : maxModelLen !== null ? "max_model_len" : "default";
+
+        let cache: CacheResult | Skipped = skipped("not selected");
+        if (config.phases.has("cache")) {
+            cache =
+                blocker !== null || model === null
+                    ? skipped(blocker ?? "no model id")
+                    : await runCache(client, { model, config: config.cache, blockSize, blockSizeSource, maxModelLen, seed, runId, progress });
+        }
+
+        let load: LoadResult | Skipped = skipped("not selected");
+        if (config.phases.has("load")) {
+            load =
+                blocker !== null || model === null
+                    ? skipped(blocker ?? "no model id")
+                    : await runLoad(client, { model, config: config.load, maxErrorRate: config.thresholds.maxErrorRate ?? 0, seed, runId, progress });
+        }
+
+        const thresholds = evaluateThresholds(config.thresholds, thresholdInputs(cache, load));
+        const failures: string[] = [];
+        if (!isSkipped(health)) failures.push(...health.failures);
+        if (blocker !== null && (config.phases.has("cache") || config.phases.has("load"))) {
+            failures.push(`cache and load phases skipped: ${blocker}`);
+        }
+        if (!isSkipped(cache)) {
+            failures.push(...cache.failures);
+            warnings.push(...cache.warnings);
+        }
+        if (!isSkipped(load)) {
+            failures.push(...load.failures);
+            warnings.push(...load.warnings);
+        }
+        for (const t of thresholds) if (!t.pass) failures.push(`threshold: ${t.message}`);
+        const ok = failures.length === 0;
+        return {
+            schema: REPORT_SCHEMA,
+            baseUrl: config.baseUrl,
+            model,
+            runId,
+            startedAt: startedAt.toISOString(),
+            durationMs: performance.now() - t0,
+            phases: { health, cache, load },
+            thresholds,
+            failures,
+            warnings,
+            ok,
+            exitCode: ok ? 0 : 1,
+        };
+    } finally {
+        await client.close();
+    }
+}
+
+export { isSkipped };
