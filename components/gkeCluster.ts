@@ -49,7 +49,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         );
 
         this.cluster = new gcp.container.Cluster(
-            name,
+            `${name}-cluster`,
             {
                 project: c.project,
                 name: c.name,

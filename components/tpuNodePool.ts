@@ -25,7 +25,7 @@ export class TpuNodePool extends pulumi.ComponentResource {
         const tpu = c.tpuPool;
 
         this.nodePool = new gcp.container.NodePool(
-            name,
+            `${name}-pool`,
             {
                 project: c.project,
                 cluster: args.clusterName,

@@ -26,6 +26,8 @@ const MANAGED_VLLM_FLAGS: Record<string, string> = {
     "--ssl-keyfile": "(KServe's certificate)",
 };
 
+const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "istio-system"] as const;
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_LABEL_RULE = "a DNS-1123 label (lower-case letters, digits and '-', starting and ending alphanumeric, at most 63 characters)";
 
@@ -170,6 +172,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
 
     // Operators and sources
     const crdOwner = oneOf("crdOwner", ["stack", "gke"] as const);
+    const operatorsInstalled = bool("installOperators");
     const chart = (prefix: string, defaults: ChartSource): ChartSource => {
         const repo = str(`${prefix}ChartRepo`) ?? "";
         const name = str(`${prefix}Chart`) ?? "";
@@ -203,6 +206,11 @@ export function parseConfig(raw: RawConfig): StackConfig {
 
     // Workload
     const namespace = label("namespace");
+    // The stack creates and deletes these namespaces: never one Kubernetes or another namespace of the stack owns.
+    for (const [key, ns] of [["namespace", namespace], ["gatewayNamespace", gateway.namespace]] as const) {
+        if ((SYSTEM_NAMESPACES as readonly string[]).includes(ns)) fail(key, ns, `must not be a system namespace (${SYSTEM_NAMESPACES.join(", ")})`);
+    }
+    if (namespace === gateway.namespace) fail("namespace", namespace, `must differ from gatewayNamespace (the workload namespace has its own lifecycle and Istio injection)`);
     const serviceName = label("serviceName", MAX_SERVICE_NAME_LENGTH);
     const modelUri = nonEmpty("modelUri", /^(hf|gs|s3|pvc|oci|https?):\/\/\S+$/, "must be a model URI: hf://org/model, gs://, s3://, pvc://, oci:// or http(s)://");
     const modelName = nonEmpty("modelName", /^\S+$/, "must be a non-empty served model name without spaces");
@@ -247,6 +255,8 @@ export function parseConfig(raw: RawConfig): StackConfig {
     const redHatRefs = [
         ["vllmImage", vllmImage],
         ["eppImage", scheduler.image],
+        // The KServe EA1 chart pulls its controller images from registry.redhat.io.
+        ...(operatorsInstalled && sources.kserve.chart.includes("kserve-rhaii-xks") ? [["kserveChart", "registry.redhat.io/ (KServe EA1 chart images)"]] : []),
         ...Object.entries(sources).flatMap(([k, s]) => (typeof s === "object" && "chart" in s ? [[`${k}Chart`, s.chart]] : [])),
     ].filter(([, ref]) => /(^|\/\/)registry\.redhat\.io\//.test(ref));
     if (redHatRefs.length > 0 && redhatPullSecret === undefined) {
@@ -265,7 +275,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
     const deletionProtection = bool("deletionProtection");
     const cpuDiskSizeGb = int("cpuDiskSizeGb", 10, 65536);
     const tpuDiskSizeGb = int("tpuDiskSizeGb", 10, 65536);
-    const operators = { install: bool("installOperators"), crdOwner, existingIstio: bool("existingIstio"), sources };
+    const operators = { install: operatorsInstalled, crdOwner, existingIstio: bool("existingIstio"), sources };
     const networkPolicies = bool("networkPolicies");
 
     if (problems.length > 0) throw new StackConfigError(problems);

@@ -119,3 +119,47 @@ export function stackLabels(component: string, partOf = "tpu-inference"): Record
         "app.kubernetes.io/component": component,
     };
 }
+
+/* Names fixed by the upstream charts and operators the platform installs: how one of their objects finds another. */
+
+
+/**
+ * The PKI the KServe EA1 chart (rhaii-on-xks `charts/kserve`) expects: its webhook Certificate asks the
+ * ClusterIssuer `opendatahub-ca-issuer`; its controller signs workload certificates with the CA Secret
+ * `cert-manager/opendatahub-ca` (env SERVICE_CA_SIGNING_SECRET_*); DestinationRules it creates make the gateway
+ * verify workloads against `/var/run/secrets/opendatahub/ca.crt` (ISTIO_CA_CERTIFICATE_PATH).
+ */
+export const KSERVE_PKI = {
+    selfSignedIssuer: "opendatahub-selfsigned-issuer",
+    caCertificate: "opendatahub-ca",
+    caSecret: "opendatahub-ca",
+    caIssuer: "opendatahub-ca-issuer",
+    /** Directory in the gateway's istio-proxy container holding `ca.crt`. */
+    gatewayCaMountPath: "/var/run/secrets/opendatahub",
+    gatewayCaFile: "ca.crt",
+} as const;
+
+/** Objects of the KServe EA1 chart the stack refers to. */
+export const KSERVE_CHART = {
+    /** ServiceAccount of the LLMInferenceService controller; its images are on registry.redhat.io. */
+    controllerServiceAccount: "llmisvc-controller-manager",
+    /** Label rhaii-on-xks puts on the inference gateway's infrastructure. */
+    gatewayLabel: { "serving.kserve.io/gateway": "kserve-ingress-gateway" },
+} as const;
+
+/** Objects the Sail operator creates for the `Istio` named `default` (InPlace update strategy). */
+export const ISTIO_CONTROL_PLANE = {
+    istiodDeployment: "istiod",
+    sidecarInjectorWebhook: "istio-sidecar-injector",
+} as const;
+
+/** The Sail operator leaves a resource it manages alone while it carries this annotation. */
+export const SAIL_IGNORE_ANNOTATION = "sailoperator.io/ignore";
+
+/** Helm release names; fixed so reruns and adopted objects refer to the same release. */
+export const RELEASE_NAMES = {
+    certManager: "cert-manager",
+    sailOperator: "sail-operator",
+    leaderWorkerSet: "lws",
+    kserve: "kserve",
+} as const;

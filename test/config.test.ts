@@ -117,6 +117,12 @@ describe("stack config validation", () => {
         for (const n of [names.eppDeployment, names.selfSignedCerts, names.workloadService, names.inferencePool]) expect(n.length).toBeLessThanOrEqual(63);
     });
 
+    it("rejects system namespaces and a workload namespace equal to the gateway's", () => {
+        expect(problems({ gatewayNamespace: "kube-system" })[0]).toContain('tpu-inference:gatewayNamespace = "kube-system": must not be a system namespace');
+        expect(problems({ namespace: "default" })[0]).toContain('tpu-inference:namespace = "default": must not be a system namespace');
+        expect(problems({ namespace: "opendatahub" })[0]).toContain("must differ from gatewayNamespace");
+    });
+
     it("rejects a missing project", () => {
         expect(problems({ project: undefined })[0]).toContain("tpu-inference:project is not set");
         expect(problems({ project: "My Project" })[0]).toContain('tpu-inference:project = "My Project"');
@@ -124,11 +130,13 @@ describe("stack config validation", () => {
 
     it("requires the secrets the workload needs, without printing them", () => {
         const ps = problems({ redhatPullSecret: undefined, huggingfaceToken: undefined });
-        expect(ps.join("\n")).toContain("redhatPullSecret is not set, but vllmImage pull from registry.redhat.io");
+        expect(ps.join("\n")).toContain("redhatPullSecret is not set, but vllmImage, kserveChart pull from registry.redhat.io");
+        // Operators installed by the platform team: the KServe chart is not the stack's concern.
+        expect(problems({ redhatPullSecret: undefined, installOperators: "false" })[0]).toContain("but vllmImage pull from");
         expect(ps.join("\n")).toContain("huggingfaceToken is not set, but modelUri is a Hugging Face model");
         // Without Red Hat images and with a gs:// model no secret is needed.
         expect(() =>
-            parseConfig(raw({ redhatPullSecret: undefined, huggingfaceToken: undefined, vllmImage: "us-docker.pkg.dev/vllm/vllm-tpu:v0.11.1", modelUri: "gs://bucket/qwen" })),
+            parseConfig(raw({ redhatPullSecret: undefined, huggingfaceToken: undefined, vllmImage: "us-docker.pkg.dev/vllm/vllm-tpu:v0.11.1", modelUri: "gs://bucket/qwen", installOperators: "false" })),
         ).not.toThrow();
     });
 

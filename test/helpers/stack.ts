@@ -12,6 +12,8 @@ export interface RunStackOptions {
     secrets?: Record<string, string | undefined>;
     stack?: string;
     mockState?: MockState;
+    /** Absolute path of the program to run instead of index.ts (e.g. a partial composition). */
+    program?: string;
 }
 
 /** Test values of the secrets; tests assert they never appear in plain text. */
@@ -42,7 +44,7 @@ export async function runStack(opts: RunStackOptions = {}): Promise<CapturedStac
     }
     // Each run must execute index.ts afresh.
     vi.resetModules();
-    return runProgram(input, opts.stack ?? "test", opts.mockState);
+    return runProgram(input, opts.stack ?? "test", opts.mockState, opts.program);
 }
 
 /** Runs the stack expecting a config error; returns its message (fails the test if the run succeeds). */

@@ -113,7 +113,7 @@ function record(rec: Recorder, req: any, urn: string, isRead: boolean): void {
         inputs,
         secretPaths,
         custom: isRead ? true : req.getCustom(),
-        provider: providerRef ? providerRef.split("::")[0] : undefined,
+        provider: providerRef ? providerRef.slice(0, providerRef.lastIndexOf("::")) : undefined,
         read: isRead || undefined,
     });
 }
@@ -173,9 +173,19 @@ export async function captureProgram(opts: CaptureOptions): Promise<CapturedStac
             opts.stack,
             false,
         );
-        await pulumi.runtime.runInPulumiStack(async () => opts.load());
+        // A program that throws (bad config) is reported as its own error, not as the SDK's rejected stack outputs.
+        let programError: unknown;
+        await pulumi.runtime.runInPulumiStack(async () => {
+            try {
+                return await opts.load();
+            } catch (err) {
+                programError = err;
+                return {};
+            }
+        });
         const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
         if (waitForRPCs) await waitForRPCs();
+        if (programError !== undefined) throw programError;
     } finally {
         current = undefined;
     }

@@ -49,14 +49,14 @@ export function stackInputFrom(values: Record<string, unknown>): StackInput {
     return { config, secretKeys };
 }
 
-/** Runs index.ts under mocks with the given engine config. */
-export function runProgram(input: StackInput, stack: string, mockState?: MockState): Promise<CapturedStack> {
+/** Runs a program (index.ts by default) under mocks with the given engine config. */
+export function runProgram(input: StackInput, stack: string, mockState?: MockState, program = join(ROOT, "index")): Promise<CapturedStack> {
     return captureProgram({
         project: PROJECT_NAME,
         stack,
         config: input.config,
         secretKeys: input.secretKeys,
-        load: () => import(join(ROOT, "index")),
+        load: () => import(program),
         mockState,
     });
 }

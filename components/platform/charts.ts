@@ -1,0 +1,109 @@
+import * as k8s from "@pulumi/kubernetes";
+import { KSERVE_CHART, stackLabels } from "../../config/names";
+import { ChartSource } from "../../config/types";
+
+/**
+ * Helm releases of the platform operators and their chart values. Pure: source, version and namespace always come
+ * from `config.operators.sources` (pinned in config/versions.ts, overridable per stack), never from here.
+ */
+
+export interface ReleaseSpec {
+    /** Helm release name (fixed, see RELEASE_NAMES). */
+    name: string;
+    source: ChartSource;
+    values: Record<string, unknown>;
+    /** How long Helm waits for the release's workloads (and hook Jobs) to be ready. */
+    timeoutSeconds: number;
+}
+
+export function releaseArgs(spec: ReleaseSpec): k8s.helm.v3.ReleaseArgs {
+    const { source } = spec;
+    return {
+        name: spec.name,
+        chart: source.chart,
+        version: source.version,
+        // An oci:// chart carries its registry in `chart` (a repository URL next to it is ignored, so overriding
+        // only the chart of a repository default works); a repository chart needs the repository URL.
+        ...(source.repo && !isOciChart(source.chart) ? { repositoryOpts: { repo: source.repo } } : {}),
+        namespace: source.namespace,
+        // The namespace is a stack resource: destroy then removes it, and waits for what is left inside to go.
+        createNamespace: false,
+        values: spec.values,
+        // Helm --wait: the release counts as created only when its Deployments are available and hook Jobs done,
+        // so custom resources and webhooks that depend on it never hit an operator that is not up yet.
+        skipAwait: false,
+        waitForJobs: true,
+        timeout: spec.timeoutSeconds,
+        skipCrds: false,
+    };
+}
+
+function isOciChart(chart: string): boolean {
+    return chart.startsWith("oci://");
+}
+
+/** `imagePullSecrets` as a list of names (Sail chart, Istio values). */
+function secretNames(pullSecretName?: string): string[] | undefined {
+    return pullSecretName ? [pullSecretName] : undefined;
+}
+
+/** `imagePullSecrets` as LocalObjectReferences (jetstack and LWS charts). */
+function secretRefs(pullSecretName?: string): { name: string }[] | undefined {
+    return pullSecretName ? [{ name: pullSecretName }] : undefined;
+}
+
+function defined(values: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * jetstack cert-manager chart: CRDs installed and upgraded by the chart (`crds.enabled`, the v1.15+ successor of
+ * `installCRDs`) and kept on uninstall (`crds.keep`) so an accidental release replacement cannot delete every
+ * Certificate in the cluster. Leader election stays in cert-manager's own namespace instead of kube-system.
+ */
+export function certManagerValues(namespace: string, pullSecretName?: string): Record<string, unknown> {
+    return {
+        crds: { enabled: true, keep: true },
+        global: defined({
+            leaderElection: { namespace },
+            imagePullSecrets: secretRefs(pullSecretName),
+        }),
+    };
+}
+
+/** Sail operator chart: upstream images need no credentials; a Red Hat build (OSSM) pulls with the pull secret. */
+export function sailOperatorValues(pullSecretName?: string): Record<string, unknown> {
+    return defined({ imagePullSecrets: secretNames(pullSecretName) });
+}
+
+/** LeaderWorkerSet chart (registry.k8s.io image; a Red Hat build pulls with the pull secret). */
+export function leaderWorkerSetValues(pullSecretName?: string): Record<string, unknown> {
+    return defined({ imagePullSecrets: secretRefs(pullSecretName) });
+}
+
+/**
+ * The KServe EA1 chart is pre-rendered and takes no values; its controller's pull secret is attached to the
+ * ServiceAccount the stack creates ahead of the release (see KServe).
+ */
+export function kserveValues(): Record<string, unknown> {
+    return {};
+}
+
+/**
+ * The ServiceAccount the chart's controller runs as, created ahead of the release so its pods are admitted with
+ * the pull secret: the EA1 chart is pre-rendered, takes no values, and pulls every image from registry.redhat.io.
+ * Helm's ownership metadata lets the release adopt it; Helm's three-way merge leaves `imagePullSecrets`, which its
+ * manifest does not mention, in place.
+ */
+export function controllerServiceAccountArgs(namespace: string, releaseName: string, pullSecretName: string): k8s.core.v1.ServiceAccountArgs {
+    return {
+        metadata: {
+            name: KSERVE_CHART.controllerServiceAccount,
+            namespace,
+            // managed-by must read Helm for the adoption check to pass, so the stack's usual labels carry the rest.
+            labels: { ...stackLabels("kserve"), "app.kubernetes.io/managed-by": "Helm" },
+            annotations: { "meta.helm.sh/release-name": releaseName, "meta.helm.sh/release-namespace": namespace },
+        },
+        imagePullSecrets: [{ name: pullSecretName }],
+    };
+}

@@ -1,0 +1,51 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { ChartSource } from "../../config/types";
+import { controllerServiceAccountArgs, kserveValues, releaseArgs } from "./charts";
+import { NamespaceHandle } from "./namespaces";
+import { RELEASE_NAMES } from "../../config/names";
+
+export interface KServeArgs {
+    source: ChartSource;
+    namespace: NamespaceHandle;
+    /**
+     * What the controller needs before it can start: cert-manager with the CA issuer (its webhook certificate),
+     * the Gateway API / Inference Extension CRDs, the mesh CRDs (DestinationRule) and the LeaderWorkerSet CRD.
+     */
+    prerequisites: pulumi.Resource[];
+}
+
+/**
+ * KServe with the LLMInferenceService controller (RHOAI 3.4 EA1 chart by default). Helm installs the chart's
+ * `crds/` (LLMInferenceService, LLMInferenceServiceConfig, the GIE copies) only when absent and never deletes them.
+ */
+export class KServe extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: KServeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("tpu-inference:platform:KServe", name, {}, opts);
+        const ns = args.namespace;
+        const serviceAccount = ns.pullSecretName
+            ? [
+                  new k8s.core.v1.ServiceAccount(
+                      `${name}-controller-sa`,
+                      controllerServiceAccountArgs(ns.name, RELEASE_NAMES.kserve, ns.pullSecretName),
+                      { parent: this, dependsOn: ns.resources },
+                  ),
+              ]
+            : [];
+
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            releaseArgs({
+                name: RELEASE_NAMES.kserve,
+                source: args.source,
+                values: kserveValues(),
+                // Image pulls from registry.redhat.io and the webhook certificate come first.
+                timeoutSeconds: 900,
+            }),
+            { parent: this, dependsOn: [...ns.resources, ...serviceAccount, ...args.prerequisites] },
+        );
+        this.registerOutputs({ release: this.release.status });
+    }
+}

@@ -1,0 +1,169 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { nodeServiceAccountId } from "../components/gkeCluster";
+import { buildKubeconfig } from "../components/kubeconfig";
+import { CapturedStack, TEST_SECRETS, runStack } from "./helpers/stack";
+import { inputDiff } from "./helpers/diff";
+
+const CLUSTER = "gcp:container/cluster:Cluster";
+const NODE_POOL = "gcp:container/nodePool:NodePool";
+const LLMISVC = "kubernetes:serving.kserve.io/v1alpha1:LLMInferenceService";
+const LLMISVC_NAME = "inference-service";
+
+describe("GKE cluster, CPU pool and TPU pool (dev defaults)", () => {
+    let s: CapturedStack;
+    beforeAll(async () => {
+        s = await runStack();
+    });
+
+    it("creates a zonal, VPC-native cluster with Dataplane V2, Workload Identity and no default pool", () => {
+        const c = s.one(CLUSTER).inputs;
+        expect(c).toMatchObject({
+            project: "test-project",
+            name: "rhaii-tpu-scaleout-cluster",
+            location: "europe-west4-a",
+            removeDefaultNodePool: true,
+            networkingMode: "VPC_NATIVE",
+            datapathProvider: "ADVANCED_DATAPATH",
+            releaseChannel: { channel: "REGULAR" },
+            workloadIdentityConfig: { workloadPool: "test-project.svc.id.goog" },
+            addonsConfig: { horizontalPodAutoscaling: { disabled: false }, httpLoadBalancing: { disabled: false } },
+            deletionProtection: false,
+            gatewayApiConfig: { channel: "CHANNEL_DISABLED" },
+        });
+        // The legacy TPU flag is for Cloud TPU nodes, not GKE TPU node pools.
+        expect(c.enableTpu).toBeUndefined();
+        expect(s.one(CLUSTER).name).toBe("gke-cluster");
+        expect(s.one(CLUSTER).parent).toBe("gke");
+    });
+
+    it("gives the CPU pool the guide's machine type, autoscaling 1-5 from 2 nodes, and GKE metadata", () => {
+        const p = s.one(NODE_POOL, "gke-cpu").inputs;
+        expect(p).toMatchObject({
+            name: "cpu-pool",
+            location: "europe-west4-a",
+            initialNodeCount: 2,
+            autoscaling: { minNodeCount: 1, maxNodeCount: 5 },
+            nodeConfig: {
+                machineType: "n1-standard-4",
+                serviceAccount: "rhaii-tpu-scaleout-clust-nodes@test-project.iam.gserviceaccount.com",
+                workloadMetadataConfig: { mode: "GKE_METADATA" },
+            },
+        });
+    });
+
+    it("sizes the TPU pool from replicas with one ct6e-standard-4t node each, and leaves GKE's labels and taint alone", () => {
+        const tpu = s.one(NODE_POOL, "tpu-pool");
+        expect(tpu.inputs).toMatchObject({ name: "tpu-pool", location: "europe-west4-a", nodeCount: 3, nodeConfig: { machineType: "ct6e-standard-4t", spot: false } });
+        const nodeConfig = tpu.inputs.nodeConfig as Record<string, unknown>;
+        expect(nodeConfig.taints).toBeUndefined();
+        expect(nodeConfig.labels).toBeUndefined();
+        expect(nodeConfig.reservationAffinity).toBeUndefined();
+        expect(tpu.parent).toBe("tpu");
+        expect(tpu.dependsOn).toContain("gke-cluster");
+    });
+
+    it("uses a dedicated node service account with least-privilege roles", () => {
+        expect(s.one("gcp:serviceaccount/account:Account").inputs).toMatchObject({ accountId: "rhaii-tpu-scaleout-clust-nodes", project: "test-project" });
+        const roles = s.byType("gcp:projects/iAMMember:IAMMember").map((r) => r.inputs.role).sort();
+        expect(roles).toEqual(["roles/artifactregistry.reader", "roles/container.defaultNodeServiceAccount"]);
+    });
+
+    it("builds the Kubernetes provider from a secret kubeconfig and routes every in-cluster resource through it", () => {
+        const provider = s.one("pulumi:providers:kubernetes");
+        expect(provider.parent).toBe("gke");
+        expect(provider.inputs.kubeconfig).toBe("[secret]");
+        const inCluster = s.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
+        expect(inCluster.length).toBeGreaterThan(0);
+        for (const r of inCluster) expect(r.provider, `${r.type} ${r.name}`).toBe(provider.name);
+    });
+
+    it("installs operators after the CPU pool, never waiting for the TPU pool", () => {
+        const platform = s.one("tpu-inference:platform:Platform");
+        expect(platform.dependsOn).toContain("gke-cpu");
+        expect(platform.dependsOn).not.toContain("tpu");
+        // Nothing under the platform depends on the TPU pool either.
+        const byName = new Map(s.resources.map((r) => [r.name, r]));
+        const underPlatform = (r: { parent?: string }): boolean => r.parent === "platform" || (!!r.parent && underPlatform(byName.get(r.parent) ?? {}));
+        for (const r of s.resources.filter(underPlatform)) {
+            expect(r.dependsOn, r.name).not.toContain("tpu");
+            expect(r.dependsOn, r.name).not.toContain("tpu-pool");
+        }
+    });
+
+    it("exports cluster name, zone, a secret kubeconfig and the TPU node and chip counts", () => {
+        expect(s.outputs).toMatchObject({ clusterName: "rhaii-tpu-scaleout-cluster", zone: "europe-west4-a", tpuNodeCount: 3, tpuChips: 12, kubeconfig: "[secret]" });
+        expect(s.secretOutputs).toContain("kubeconfig");
+    });
+
+    it("never lets a secret value reach state or outputs in plain text", () => {
+        const everything = JSON.stringify({ r: s.resources, o: s.outputs });
+        expect(everything).not.toContain(TEST_SECRETS.huggingfaceToken);
+        expect(everything).not.toContain("dGVzdC11c2VyOnRlc3QtcGFzc3dvcmQ=");
+    });
+});
+
+describe("what stack config changes", () => {
+    let base: CapturedStack;
+    beforeAll(async () => {
+        base = await runStack();
+    });
+
+    it("replicas changes the TPU pool and the service together, and nothing else", async () => {
+        const two = await runStack({ config: { replicas: 2 } });
+        expect(two.one(NODE_POOL, "tpu-pool").inputs.nodeCount).toBe(2);
+        expect(two.outputs).toMatchObject({ tpuNodeCount: 2, tpuChips: 8 });
+        const changed = inputDiff(base, two);
+        expect(changed).toEqual([`${NODE_POOL} tpu-pool: nodeCount`, `${LLMISVC} ${LLMISVC_NAME}: spec.replicas`]);
+    });
+
+    it("zone moves the cluster and both pools, and nothing in-cluster", async () => {
+        const moved = await runStack({ config: { zone: "us-east5-b" } });
+        expect(moved.one(CLUSTER).inputs.location).toBe("us-east5-b");
+        expect(moved.one(NODE_POOL, "tpu-pool").inputs.location).toBe("us-east5-b");
+        expect(moved.one(NODE_POOL, "gke-cpu").inputs.location).toBe("us-east5-b");
+        const changed = new Set(inputDiff(base, moved).map((d) => d.split(": ")[0]));
+        expect(changed).toEqual(new Set([`${CLUSTER} gke-cluster`, `${NODE_POOL} gke-cpu`, `${NODE_POOL} tpu-pool`]));
+        expect(moved.outputs.zone).toBe("us-east5-b");
+    });
+
+    it("replicas 0 keeps the pool with no nodes", async () => {
+        const zero = await runStack({ config: { replicas: 0 } });
+        expect(zero.one(NODE_POOL, "tpu-pool").inputs.nodeCount).toBe(0);
+        expect(zero.outputs).toMatchObject({ tpuNodeCount: 0, tpuChips: 0 });
+    });
+
+    it("Spot and a reservation reach the TPU node config", async () => {
+        const spot = await runStack({ config: { tpuSpot: true } });
+        expect((spot.one(NODE_POOL, "tpu-pool").inputs.nodeConfig as Record<string, unknown>).spot).toBe(true);
+        const reserved = await runStack({ config: { tpuReservation: "my-v6e-reservation" } });
+        expect((reserved.one(NODE_POOL, "tpu-pool").inputs.nodeConfig as Record<string, unknown>).reservationAffinity).toEqual({
+            consumeReservationType: "SPECIFIC_RESERVATION",
+            key: "compute.googleapis.com/reservation-name",
+            values: ["my-v6e-reservation"],
+        });
+    });
+
+    it("deletion protection and GKE-owned CRDs are switches on the cluster", async () => {
+        const s = await runStack({ config: { deletionProtection: true, crdOwner: "gke" } });
+        expect(s.one(CLUSTER).inputs).toMatchObject({ deletionProtection: true, gatewayApiConfig: { channel: "CHANNEL_STANDARD" } });
+    });
+
+    it("bad config stops the program before any resource is registered", async () => {
+        await expect(runStack({ config: { zone: "europe-west4-b", replicas: -1 } })).rejects.toThrow(/2 problems/);
+    });
+});
+
+describe("cluster helpers", () => {
+    it("derives a valid service account ID from any cluster name", () => {
+        expect(nodeServiceAccountId("rhaii-tpu-scaleout-cluster")).toBe("rhaii-tpu-scaleout-clust-nodes");
+        expect(nodeServiceAccountId("a".repeat(23) + "-xyz")).toMatch(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/);
+        expect(nodeServiceAccountId("abcdefghijklmnopqrstuvw-yz")).toBe("abcdefghijklmnopqrstuvw-nodes");
+    });
+
+    it("writes a kubeconfig that authenticates with gke-gcloud-auth-plugin and holds no credential", () => {
+        const kc = JSON.parse(buildKubeconfig({ name: "ctx", endpoint: "1.2.3.4", clusterCaCertificate: "Q0E=" }));
+        expect(kc.clusters[0].cluster).toEqual({ server: "https://1.2.3.4", "certificate-authority-data": "Q0E=" });
+        expect(kc.users[0].user.exec.command).toBe("gke-gcloud-auth-plugin");
+        expect(kc.users[0].user.token).toBeUndefined();
+    });
+});

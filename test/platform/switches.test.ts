@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { dependencyClosure, descendants, runPlatform, validateCaptured } from "./harness";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
+const ISTIO = "kubernetes:sailoperator.io/v1:Istio";
+const ISTIO_PATCH = "kubernetes:sailoperator.io/v1:IstioPatch";
+const ISTIO_CNI = "kubernetes:sailoperator.io/v1:IstioCNI";
+const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+const DEPLOYMENT_PATCH = "kubernetes:apps/v1:DeploymentPatch";
+
+describe("installOperators = false", () => {
+    it("installs nothing, reads the existing Gateway for its address, and has nothing to wait for", async () => {
+        const s = await runPlatform({ config: { installOperators: false, gatewayName: "shared-gw", gatewayNamespace: "ingress" } });
+        const inPlatform = descendants(s, "platform");
+        expect(inPlatform.filter((r) => !r.read && r.custom)).toEqual([]);
+        const read = inPlatform.filter((r) => r.read);
+        expect(read).toHaveLength(1);
+        expect(read[0].type).toBe(GATEWAY);
+        expect(read[0].provider).toBeTruthy();
+        expect(s.resources.filter((r) => r.type === RELEASE || r.type === NAMESPACE || r.type === CONFIG_FILE)).toEqual([]);
+        expect(s.outputs.gatewayIp).toBe("192.0.2.10");
+        expect(s.outputs.ready).toEqual([]);
+    });
+
+    it("reads the Gateway named in config", async () => {
+        const ids: string[] = [];
+        await runPlatform({
+            config: { installOperators: false, gatewayName: "shared-gw", gatewayNamespace: "ingress" },
+            mockState: (args) => {
+                if (args.type === GATEWAY && args.id) ids.push(args.id);
+                return undefined;
+            },
+        });
+        expect(ids).toEqual(["ingress/shared-gw"]);
+    });
+});
+
+describe("crdOwner = gke", () => {
+    it("applies no CRD manifest and makes nothing wait for one, while installing everything else", async () => {
+        const s = await runPlatform({ config: { crdOwner: "gke" } });
+        expect(s.byType(CONFIG_FILE)).toEqual([]);
+        expect(s.one("gcp:container/cluster:Cluster").inputs).toMatchObject({ gatewayApiConfig: { channel: "CHANNEL_STANDARD" } });
+        expect(s.byType(RELEASE).map((r) => r.inputs.name).sort()).toEqual(["cert-manager", "kserve", "lws", "sail-operator"]);
+        expect(s.byType(ISTIO)).toHaveLength(1);
+        expect(s.byType(GATEWAY)).toHaveLength(1);
+        for (const r of descendants(s, "platform")) {
+            expect(r.dependsOn.some((d) => d.startsWith("platform-crds-")), r.name).toBe(false);
+        }
+        expect(s.outputs.ready).not.toContain("platform-crds-gateway-api");
+    });
+});
+
+describe("existingIstio = true", () => {
+    it("patches the existing Istio instead of installing Sail and creating one, then restarts istiod once", async () => {
+        const s = await runPlatform({ config: { existingIstio: true } });
+        expect(s.byType(ISTIO)).toEqual([]);
+        expect(s.byType(RELEASE).map((r) => r.inputs.name).sort()).toEqual(["cert-manager", "kserve", "lws"]);
+        const namespaces = s.byType(NAMESPACE).map((n) => (n.inputs.metadata as { name: string }).name);
+        expect(namespaces).not.toContain("istio-system");
+        expect(namespaces).not.toContain("sail-operator");
+
+        const patch = s.one(ISTIO_PATCH);
+        expect(patch.inputs).toMatchObject({
+            metadata: { name: "default", annotations: { "pulumi.com/patchFieldManager": "tpu-inference-platform", "pulumi.com/patchForce": "true" } },
+            spec: { values: { pilot: { cni: { enabled: true }, env: { ENABLE_GATEWAY_API_INFERENCE_EXTENSION: "true" } } } },
+        });
+        expect((patch.inputs.spec as Record<string, unknown>).version).toBeUndefined();
+        expect(validateCaptured(patch)).toEqual({ valid: true });
+
+        // The guide's order: CNI agent, then CNI in the control plane, then the restart.
+        const cni = s.one(ISTIO_CNI);
+        expect(patch.dependsOn).toContain(cni.name);
+        const restart = s.one(DEPLOYMENT_PATCH);
+        expect(restart.dependsOn).toContain(patch.name);
+        expect(restart.inputs).toMatchObject({
+            metadata: { name: "istiod", namespace: "istio-system" },
+            spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": expect.stringMatching(/^[0-9a-f]{16}$/) } } } },
+        });
+        expect(s.byType("kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfigurationPatch")).toEqual([]);
+
+        // Workloads wait for the patch and the restart; the Gateway for the patched control plane.
+        expect(s.outputs.ready).toEqual(expect.arrayContaining([patch.name, cni.name, restart.name]));
+        expect(s.one(GATEWAY).dependsOn).toContain(patch.name);
+        expect(dependencyClosure(s, "platform-kserve-release")).not.toContain("platform-mesh-operator");
+    });
+
+    it("keeps the restart annotation stable across runs", async () => {
+        const restartedAt = async () => {
+            const s = await runPlatform({ config: { existingIstio: true } });
+            return JSON.stringify(s.one(DEPLOYMENT_PATCH).inputs);
+        };
+        expect(await restartedAt()).toBe(await restartedAt());
+    });
+});
+
+describe("sources and gateway overrides", () => {
+    it("installs what the stack config names, never a literal", async () => {
+        const s = await runPlatform({
+            config: {
+                certManagerChartRepo: "https://charts.example.com/redhat",
+                certManagerChart: "cert-manager-operator",
+                certManagerVersion: "1.15.2",
+                sailOperatorChart: "oci://registry.example.com/ossm/sail-operator",
+                sailOperatorVersion: "3.2.1",
+                leaderWorkerSetVersion: "0.7.1",
+                kserveChart: "oci://registry.example.com/rhoai/kserve",
+                kserveVersion: "3.4.0",
+                istioVersion: "v1.27-latest",
+                gatewayApiCrdsUrl: "https://mirror.example.com/gateway-api/v1.3.0/standard-install.yaml",
+                inferenceExtensionCrdsUrl: "https://mirror.example.com/gie/v1.1.0/manifests.yaml",
+            },
+        });
+        const byName = (n: string) => s.byType(RELEASE).find((r) => r.inputs.name === n)!.inputs;
+        expect(byName("cert-manager")).toMatchObject({ chart: "cert-manager-operator", version: "1.15.2", repositoryOpts: { repo: "https://charts.example.com/redhat" } });
+        expect(byName("sail-operator")).toMatchObject({ chart: "oci://registry.example.com/ossm/sail-operator", version: "3.2.1" });
+        expect(byName("sail-operator").repositoryOpts).toBeUndefined();
+        expect(byName("lws")).toMatchObject({ version: "0.7.1" });
+        expect(byName("kserve")).toMatchObject({ chart: "oci://registry.example.com/rhoai/kserve", version: "3.4.0", namespace: "opendatahub" });
+        expect(s.one(ISTIO).inputs).toMatchObject({ spec: { version: "v1.27-latest" } });
+        expect(s.one(ISTIO_CNI).inputs).toMatchObject({ spec: { version: "v1.27-latest" } });
+        expect(s.byType(CONFIG_FILE).map((f) => f.inputs.file).sort()).toEqual([
+            "https://mirror.example.com/gateway-api/v1.3.0/standard-install.yaml",
+            "https://mirror.example.com/gie/v1.1.0/manifests.yaml",
+        ]);
+    });
+
+    it("builds the Gateway, its namespace and its parameters from the gateway config", async () => {
+        const s = await runPlatform({ config: { gatewayName: "llm-gw", gatewayNamespace: "llm-ingress", gatewayClassName: "istio", gatewayPort: 8080 } });
+        const gw = s.one(GATEWAY).inputs;
+        expect(gw).toMatchObject({
+            metadata: { name: "llm-gw", namespace: "llm-ingress" },
+            spec: { listeners: [{ port: 8080 }], infrastructure: { parametersRef: { name: "llm-gw-config" } } },
+        });
+        expect(s.byType(NAMESPACE).map((n) => (n.inputs.metadata as { name: string }).name)).toContain("llm-ingress");
+        const params = s.one("kubernetes:core/v1:ConfigMap").inputs as { metadata: { namespace: string }; data: { deployment: string } };
+        expect(params.metadata.namespace).toBe("llm-ingress");
+        expect(parse(params.data.deployment).spec.template.spec.volumes[0].secret.secretName).toBe("llm-gw-ca-bundle");
+        const bundle = s.byType("kubernetes:cert-manager.io/v1:Certificate").find((c) => (c.inputs.metadata as { name: string }).name === "llm-gw-ca-bundle");
+        expect(bundle?.inputs.metadata).toMatchObject({ namespace: "llm-ingress" });
+    });
+});
+
+describe("without a Red Hat pull secret", () => {
+    it("creates no pull Secret and references none", async () => {
+        const s = await runPlatform({
+            config: { vllmImage: "docker.io/vllm/vllm-tpu:v0.11.0" },
+            secrets: { redhatPullSecret: undefined },
+        });
+        expect(s.byType("kubernetes:core/v1:Secret")).toEqual([]);
+        expect(s.byType("kubernetes:core/v1:ServiceAccount")).toEqual([]);
+        const everything = JSON.stringify(descendants(s, "platform").map((r) => r.inputs));
+        expect(everything).not.toContain("imagePullSecrets");
+        expect(everything).not.toContain("rhaiis-pull-secret");
+        expect(s.byType(RELEASE)).toHaveLength(4);
+    });
+});
