@@ -17,8 +17,7 @@ const tpu = new TpuNodePool("tpu", {
 const platform = new Platform("platform", { config, provider: gke.provider }, { dependsOn: [gke.cpuPool] });
 const service = new InferenceService(
     "inference",
-    { config, provider: gke.provider, gatewayAddress: platform.gatewayAddress, platformReady: platform.ready },
-    { dependsOn: [tpu] },
+    { config, provider: gke.provider, gatewayAddress: platform.gatewayAddress, platformReady: platform.ready, tpuPool: tpu },
 );
 
 export const clusterName = gke.cluster.name;

@@ -210,9 +210,12 @@ export function parseConfig(raw: RawConfig): StackConfig {
     for (const [key, ns] of [["namespace", namespace], ["gatewayNamespace", gateway.namespace]] as const) {
         if ((SYSTEM_NAMESPACES as readonly string[]).includes(ns)) fail(key, ns, `must not be a system namespace (${SYSTEM_NAMESPACES.join(", ")})`);
     }
+    const operatorNamespaces = Object.values(sources).flatMap((s) => (typeof s === "object" && "namespace" in s ? [s.namespace] : []));
+    if (operatorNamespaces.includes(namespace)) fail("namespace", namespace, `must not be an operator namespace (${operatorNamespaces.join(", ")})`);
     if (namespace === gateway.namespace) fail("namespace", namespace, `must differ from gatewayNamespace (the workload namespace has its own lifecycle and Istio injection)`);
     const serviceName = label("serviceName", MAX_SERVICE_NAME_LENGTH);
-    const modelUri = nonEmpty("modelUri", /^(hf|gs|s3|pvc|oci|https?):\/\/\S+$/, "must be a model URI: hf://org/model, gs://, s3://, pvc://, oci:// or http(s)://");
+    // The LLMInferenceService controller accepts only these schemes (it rejects gs:// and http(s)://).
+    const modelUri = nonEmpty("modelUri", /^(hf|s3|pvc|oci):\/\/\S+$/, "must be a model URI the KServe LLMInferenceService controller accepts: hf://org/model, s3://bucket/path, pvc://claim/path or oci://image");
     const modelName = nonEmpty("modelName", /^\S+$/, "must be a non-empty served model name without spaces");
     const metricsNamespace = str("metricsNamespace") === undefined ? undefined : label("metricsNamespace");
 
@@ -239,6 +242,9 @@ export function parseConfig(raw: RawConfig): StackConfig {
         probeInitialDelaySeconds: int("probeInitialDelaySeconds", 0, 3600),
         readyTimeoutMinutes: int("readyTimeoutMinutes", 5, 240),
     };
+    if (vllm.probeInitialDelaySeconds >= vllm.readyTimeoutMinutes * 60) {
+        fail("probeInitialDelaySeconds", vllm.probeInitialDelaySeconds, `must be shorter than readyTimeoutMinutes (${vllm.readyTimeoutMinutes} min = ${vllm.readyTimeoutMinutes * 60} s), or pulumi up always times out`);
+    }
     const scheduler = {
         image: nonEmpty("eppImage", image, "must be a container image reference such as registry/repo:tag"),
         prefixCacheWeight: int("prefixCacheWeight", 0, 100),

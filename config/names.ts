@@ -88,6 +88,8 @@ export function kserveNames(ref: ServiceRef) {
             completions: `${pathPrefix}/v1/completions`,
             chatCompletions: `${pathPrefix}/v1/chat/completions`,
         },
+        /** ServiceAccount of the vLLM pods, created by the stack: it carries the model download credentials. */
+        workloadServiceAccount: `${svc}-workload-sa`,
         /** Selector matching every pod of this service (workload and scheduler). */
         appLabel: { "app.kubernetes.io/name": svc },
     };
@@ -163,3 +165,30 @@ export const RELEASE_NAMES = {
     leaderWorkerSet: "lws",
     kserve: "kserve",
 } as const;
+
+/* What the KServe EA1 controller's templates (kserve-config-llm-template, -scheduler, -router-route) fix, and this stack's pods and routes must agree with. */
+
+
+/** Container the controller merges the service's `template` / `router.scheduler.template` into (strategic merge by name). */
+export const MAIN_CONTAINER = "main";
+
+/** Where the storage initializer puts the model (`spec.model.uri`) in the workload pod. */
+export const MODEL_MOUNT_PATH = "/mnt/models";
+
+/**
+ * Where the controller mounts the `<service>-kserve-self-signed-certs` Secret in both the workload and the EPP
+ * (`tls-certs` volume of its templates). The stack only reads these files; the Secret belongs to KServe.
+ */
+export const KSERVE_TLS_DIR = "/var/run/kserve/tls";
+export const KSERVE_TLS_CERT = `${KSERVE_TLS_DIR}/tls.crt`;
+export const KSERVE_TLS_KEY = `${KSERVE_TLS_DIR}/tls.key`;
+
+/**
+ * API group of the InferencePool the whole chain uses: the EA1 route template points its `/v1/completions` and
+ * `/v1/chat/completions` rules at `inference.networking.x-k8s.io` (v1alpha2), the EA1 scheduler template passes the
+ * same `--pool-group`, and upstream Istio 1.27 (the Sail 1.27 default of this stack) watches only v1alpha2 pools.
+ * The controller also creates the v1 pool, which OpenShift Service Mesh 1.27 and Istio 1.28+ watch; moving to it
+ * means moving KServe's route, the EPP flag and the stack's HTTPRoute together, which is why it is one constant.
+ */
+export const INFERENCE_POOL_GROUP = "inference.networking.x-k8s.io";
+export const INFERENCE_POOL_KIND = "InferencePool";

@@ -67,7 +67,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     // Workload
     { group: "Workload", key: "namespace", type: "string", default: "rhaii-inference", description: "Workload namespace (Istio sidecar injection on)." },
     { group: "Workload", key: "serviceName", type: "string", default: "qwen-3b-tpu-svc", description: "LLMInferenceService name; KServe derives its children's names from it (at most 37 characters)." },
-    { group: "Workload", key: "modelUri", type: "string", default: "hf://Qwen/Qwen2.5-3B-Instruct", description: "Model URI (hf://, gs://, s3://, pvc:// or oci://)." },
+    { group: "Workload", key: "modelUri", type: "string", default: "hf://Qwen/Qwen2.5-3B-Instruct", description: "Model URI: hf://org/model, s3://, pvc:// or oci:// (the schemes the KServe controller accepts)." },
     { group: "Workload", key: "modelName", type: "string", default: "Qwen/Qwen2.5-3B-Instruct", description: "Served model name clients put in requests." },
     { group: "Workload", key: "networkPolicies", type: "boolean", default: false, description: "Least-privilege NetworkPolicies for the workload namespace (enforced by Dataplane V2)." },
     { group: "Workload", key: "metricsNamespace", type: "string", default: "", description: "Namespace allowed to scrape vLLM and EPP metrics when NetworkPolicies are on." },

@@ -120,7 +120,14 @@ describe("stack config validation", () => {
     it("rejects system namespaces and a workload namespace equal to the gateway's", () => {
         expect(problems({ gatewayNamespace: "kube-system" })[0]).toContain('tpu-inference:gatewayNamespace = "kube-system": must not be a system namespace');
         expect(problems({ namespace: "default" })[0]).toContain('tpu-inference:namespace = "default": must not be a system namespace');
-        expect(problems({ namespace: "opendatahub" })[0]).toContain("must differ from gatewayNamespace");
+        expect(problems({ namespace: "opendatahub" }).join("\n")).toContain("must differ from gatewayNamespace");
+        expect(problems({ namespace: "gw", gatewayNamespace: "gw" })).toEqual(['tpu-inference:namespace = "gw": must differ from gatewayNamespace (the workload namespace has its own lifecycle and Istio injection)']);
+    });
+
+    it("rejects model URIs the KServe controller would reject, a workload namespace owned by an operator, and a probe delay past the wait", () => {
+        expect(problems({ modelUri: "gs://bucket/model" })[0]).toContain('tpu-inference:modelUri = "gs://bucket/model": must be a model URI the KServe LLMInferenceService controller accepts');
+        expect(problems({ namespace: "cert-manager" })[0]).toContain("must not be an operator namespace");
+        expect(problems({ probeInitialDelaySeconds: "600", readyTimeoutMinutes: "10" })[0]).toContain("must be shorter than readyTimeoutMinutes (10 min = 600 s)");
     });
 
     it("rejects a missing project", () => {
@@ -136,7 +143,7 @@ describe("stack config validation", () => {
         expect(ps.join("\n")).toContain("huggingfaceToken is not set, but modelUri is a Hugging Face model");
         // Without Red Hat images and with a gs:// model no secret is needed.
         expect(() =>
-            parseConfig(raw({ redhatPullSecret: undefined, huggingfaceToken: undefined, vllmImage: "us-docker.pkg.dev/vllm/vllm-tpu:v0.11.1", modelUri: "gs://bucket/qwen", installOperators: "false" })),
+            parseConfig(raw({ redhatPullSecret: undefined, huggingfaceToken: undefined, vllmImage: "us-docker.pkg.dev/vllm/vllm-tpu:v0.11.1", modelUri: "pvc://models/qwen", installOperators: "false" })),
         ).not.toThrow();
     });
 

@@ -146,7 +146,8 @@ describe("sources and gateway overrides", () => {
 describe("without a Red Hat pull secret", () => {
     it("creates no pull Secret and references none", async () => {
         const s = await runPlatform({
-            config: { vllmImage: "docker.io/vllm/vllm-tpu:v0.11.0" },
+            // The EA1 chart's images are on registry.redhat.io (config requires the secret with it): another build.
+            config: { vllmImage: "docker.io/vllm/vllm-tpu:v0.11.0", kserveChart: "oci://ghcr.io/example/charts/kserve-llmisvc" },
             secrets: { redhatPullSecret: undefined },
         });
         expect(s.byType("kubernetes:core/v1:Secret")).toEqual([]);

@@ -1,0 +1,173 @@
+import { PORTS, POD_LABELS, STACK_NAMES, kserveNames, stackLabels } from "../../config/names";
+import { StackConfig } from "../../config/types";
+
+/**
+ * Least-privilege NetworkPolicies for the workload namespace (`networkPolicies = true`; enforced by the cluster's
+ * Dataplane V2). Everything is denied both ways, then exactly these flows are allowed:
+ *
+ * | from | to | ports |
+ * |---|---|---|
+ * | gateway pods (gateway namespace, gateway-name label) | vLLM pods | 8000 |
+ * | gateway pods | EPP pods | 9002 (ext_proc), 9003 (gRPC health) |
+ * | EPP pods | vLLM pods | 8000 (metrics the scorers read, HTTPS) |
+ * | metricsNamespace (when set) | vLLM / EPP pods | 8000 / 9090, sidecar 15020, 15090 |
+ * | every pod | kube-dns (kube-system) | 53 UDP+TCP |
+ * | every pod (its sidecar) | istiod (Istio namespace) | 15012 (xDS and certificates) |
+ * | EPP pods | Kubernetes API server | 443 (it watches Pods and its InferencePool) |
+ * | vLLM pods | public internet | 443 (storage initializer: model download) |
+ *
+ * Not needed, so not allowed: kubelet probes (the node's own traffic to its pods is never subject to
+ * NetworkPolicy, so the guide's "any pod on 8000" rule only opened the port to the whole cluster); traffic from
+ * istiod to the pods (sidecars dial istiod, never the reverse; 15017 is istiod's webhook port, called by the API
+ * server, not by pods); any "allow all" egress.
+ */
+
+export interface NetworkPolicyPeer {
+    podSelector?: { matchLabels: Record<string, string> };
+    namespaceSelector?: { matchLabels: Record<string, string> };
+    ipBlock?: { cidr: string; except?: string[] };
+}
+
+export interface NetworkPolicyPort {
+    protocol: "TCP" | "UDP";
+    port: number;
+}
+
+export interface NetworkPolicy {
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    spec: {
+        podSelector: { matchLabels?: Record<string, string> };
+        policyTypes: ("Ingress" | "Egress")[];
+        ingress?: { from: NetworkPolicyPeer[]; ports: NetworkPolicyPort[] }[];
+        egress?: { to: NetworkPolicyPeer[]; ports: NetworkPolicyPort[] }[];
+    };
+}
+
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+const inNamespace = (ns: string) => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: ns } });
+const tcp = (...ports: number[]): NetworkPolicyPort[] => ports.map((port) => ({ protocol: "TCP", port }));
+
+/** kube-dns pods on GKE (Dataplane V2 clusters keep the label). */
+export const KUBE_DNS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } } as const;
+
+/** Ports of the Istio control plane and sidecars the policies refer to. */
+export const ISTIO_PORTS = {
+    /** istiod xDS over mTLS and the CA (certificate signing): what every sidecar dials. */
+    istiodXds: 15012,
+    /** Sidecar's merged Prometheus endpoint (app + Envoy), the target of Istio's scrape annotations. */
+    sidecarMergedMetrics: 15020,
+    /** Envoy's own Prometheus stats. */
+    sidecarEnvoyMetrics: 15090,
+} as const;
+
+/** Addresses that are never "the internet": RFC 1918, CGNAT (used by some GKE pod ranges) and link-local. */
+export const NON_PUBLIC_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
+
+export interface NetworkPolicyOptions {
+    /**
+     * Where the EPP reaches the Kubernetes API server. On GKE the control plane is outside the cluster: the
+     * `kubernetes` Service's ClusterIP is translated to the control plane's endpoint before Dataplane V2 applies
+     * policy, so a rule for the ClusterIP or for a pod selector never matches. The endpoint is a Google address
+     * (public endpoint) or one in the control-plane range (private endpoint) that the program does not know when it
+     * builds the policy, so the default is any address on 443 for the EPP pods only; pass the cluster endpoint as
+     * a /32 to narrow it.
+     */
+    apiServerCidrs?: string[];
+}
+
+/** The allow policies, and the namespace-wide deny that must come last (see the component). */
+export interface WorkloadNetworkPolicies {
+    allow: NetworkPolicy[];
+    defaultDeny: NetworkPolicy;
+}
+
+export function networkPolicies(config: StackConfig, options: NetworkPolicyOptions = {}): WorkloadNetworkPolicies {
+    const names = kserveNames(config.workload);
+    const ns = names.namespace;
+    const workloadPods = { matchLabels: { ...names.appLabel, ...POD_LABELS.workloadComponent } };
+    const eppPods = { matchLabels: { ...names.appLabel, ...POD_LABELS.schedulerComponent } };
+    const gatewayPods: NetworkPolicyPeer = {
+        namespaceSelector: inNamespace(config.gateway.namespace),
+        podSelector: { matchLabels: { [POD_LABELS.gatewayNameKey]: config.gateway.name } },
+    };
+    const metrics = config.workload.metricsNamespace;
+    const metricsPeer: NetworkPolicyPeer[] = metrics ? [{ namespaceSelector: inNamespace(metrics) }] : [];
+    const labels = stackLabels("network-policy");
+    const meta = (name: string) => ({ name, namespace: ns, labels });
+    const apiServerCidrs = options.apiServerCidrs ?? ["0.0.0.0/0"];
+
+    const workload: NetworkPolicy = {
+        metadata: meta(`${names.serviceName}-workload`),
+        spec: {
+            podSelector: workloadPods,
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [
+                { from: [gatewayPods], ports: tcp(PORTS.vllm) },
+                { from: [{ podSelector: eppPods }], ports: tcp(PORTS.vllm) },
+                ...(metrics
+                    ? [{ from: metricsPeer, ports: tcp(PORTS.vllm, ISTIO_PORTS.sidecarMergedMetrics, ISTIO_PORTS.sidecarEnvoyMetrics) }]
+                    : []),
+            ],
+            egress: [
+                // Model download by the storage initializer (Hugging Face, S3 over HTTPS), never in-cluster.
+                { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_PUBLIC_CIDRS } }], ports: tcp(443) },
+            ],
+        },
+    };
+
+    const scheduler: NetworkPolicy = {
+        metadata: meta(`${names.serviceName}-scheduler`),
+        spec: {
+            podSelector: eppPods,
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [
+                // 9003 is the EPP's gRPC health service; kubelet probes need no rule, a gateway-side check does.
+                { from: [gatewayPods], ports: tcp(PORTS.eppGrpc, PORTS.eppHealth) },
+                ...(metrics
+                    ? [{ from: metricsPeer, ports: tcp(PORTS.eppMetrics, ISTIO_PORTS.sidecarMergedMetrics, ISTIO_PORTS.sidecarEnvoyMetrics) }]
+                    : []),
+            ],
+            egress: [
+                { to: [{ podSelector: workloadPods }], ports: tcp(PORTS.vllm) },
+                { to: apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(443) },
+            ],
+        },
+    };
+
+    const dns: NetworkPolicy = {
+        metadata: meta("allow-dns"),
+        spec: {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [
+                {
+                    to: [{ namespaceSelector: inNamespace(KUBE_DNS.namespace), podSelector: { matchLabels: { ...KUBE_DNS.labels } } }],
+                    ports: [
+                        { protocol: "UDP", port: 53 },
+                        { protocol: "TCP", port: 53 },
+                    ],
+                },
+            ],
+        },
+    };
+
+    // Every pod in the namespace has a sidecar (istio-injection), and every sidecar needs istiod.
+    const istiod: NetworkPolicy = {
+        metadata: meta("allow-istiod"),
+        spec: {
+            podSelector: {},
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ namespaceSelector: inNamespace(STACK_NAMES.istioNamespace) }], ports: tcp(ISTIO_PORTS.istiodXds) }],
+        },
+    };
+
+    return { allow: [workload, scheduler, dns, istiod], defaultDeny: defaultDeny(ns, labels) };
+}
+
+/** Deny everything not allowed above, both ways, for every pod of the namespace. */
+export function defaultDeny(namespace: string, labels: Record<string, string>): NetworkPolicy {
+    return {
+        metadata: { name: "default-deny", namespace, labels },
+        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+    };
+}

@@ -1,0 +1,123 @@
+import { stringify } from "yaml";
+import { INFERENCE_POOL_GROUP, KSERVE_TLS_DIR, kserveNames, MAIN_CONTAINER, PORTS } from "../../config/names";
+import { SchedulerConfig, StackConfig } from "../../config/types";
+import { PodSpec } from "../../crds/kserve";
+
+/**
+ * The EPP (llm-d inference scheduler) as this stack runs it: its image and flags go into the service's
+ * `router.scheduler.template` (container `main`), the only place the EA1 CRD takes them (`router.scheduler` has
+ * just `pool` and `template`). The controller strategic-merges this template over its well-known
+ * `kserve-config-llm-scheduler`, so the ports, probes, security context and the `tls-certs` volume stay KServe's;
+ * `args` is an atomic list, which is why the full flag set is given here.
+ *
+ * A namespaced `LLMInferenceServiceConfig` named `kserve-config-llm-scheduler` would also work, but it replaces the
+ * well-known config wholesale for every service in the namespace and has to repeat all of it (volumes, probes,
+ * templated names). The per-service template changes only what this stack means to change.
+ */
+
+export const EPP_CONFIG_API_VERSION = "inference.networking.x-k8s.io/v1alpha1";
+export const EPP_CONFIG_KIND = "EndpointPickerConfig";
+
+/** Plugin types of the llm-d inference scheduler the default profile is made of. */
+export const EPP_PLUGINS = {
+    prefixCacheScorer: "prefix-cache-scorer",
+    loadAwareScorer: "load-aware-scorer",
+    maxScorePicker: "max-score-picker",
+    singleProfileHandler: "single-profile-handler",
+} as const;
+
+export const EPP_PROFILE = "default";
+
+export interface EndpointPickerPlugin {
+    type: string;
+    name?: string;
+    parameters?: Record<string, unknown>;
+}
+
+export interface EndpointPickerConfig {
+    apiVersion: typeof EPP_CONFIG_API_VERSION;
+    kind: typeof EPP_CONFIG_KIND;
+    plugins: EndpointPickerPlugin[];
+    schedulingProfiles: { name: string; plugins: { pluginRef: string; weight?: number }[] }[];
+}
+
+/**
+ * Prefix-cache-aware scoring, explicit rather than left to the image's defaults: the prefix-cache scorer (what
+ * keeps requests with a shared prompt prefix on the replica that already holds it) and the load-aware scorer
+ * (what stops one hot prefix from piling everything on one replica), weighted from config, the highest total score
+ * wins. A scorer with weight 0 is left out: the EPP would compute it for nothing.
+ */
+export function endpointPickerConfig(scheduler: SchedulerConfig): EndpointPickerConfig {
+    const scorers = [
+        {
+            plugin: {
+                type: EPP_PLUGINS.prefixCacheScorer,
+                parameters: {
+                    blockSize: scheduler.blockSize,
+                    maxPrefixBlocksToMatch: scheduler.maxPrefixBlocksToMatch,
+                    lruCapacityPerServer: scheduler.lruCapacityPerServer,
+                },
+            },
+            weight: scheduler.prefixCacheWeight,
+        },
+        { plugin: { type: EPP_PLUGINS.loadAwareScorer }, weight: scheduler.loadWeight },
+    ].filter((s) => s.weight > 0);
+    return {
+        apiVersion: EPP_CONFIG_API_VERSION,
+        kind: EPP_CONFIG_KIND,
+        plugins: [
+            ...scorers.map((s) => s.plugin),
+            { type: EPP_PLUGINS.maxScorePicker },
+            { type: EPP_PLUGINS.singleProfileHandler },
+        ],
+        schedulingProfiles: [
+            {
+                name: EPP_PROFILE,
+                plugins: [...scorers.map((s) => ({ pluginRef: s.plugin.type, weight: s.weight })), { pluginRef: EPP_PLUGINS.maxScorePicker }],
+            },
+        ],
+    };
+}
+
+/** The config as the EPP reads it from `--config-text`. */
+export function endpointPickerConfigText(scheduler: SchedulerConfig): string {
+    return stringify(endpointPickerConfig(scheduler));
+}
+
+/**
+ * EPP flags: the EA1 template's set (pool, TLS serving with KServe's certificate, HTTPS metrics scraping of vLLM)
+ * with the pool named literally, plus the scoring config. `--secure-serving` makes the EPP itself terminate the
+ * gateway's TLS on 9002 (see envoyFilters.ts for which TLS layer that is).
+ */
+export function eppArgs(config: StackConfig): string[] {
+    const names = kserveNames(config.workload);
+    return [
+        "--pool-name",
+        names.inferencePool,
+        "--pool-namespace",
+        names.namespace,
+        "--pool-group",
+        INFERENCE_POOL_GROUP,
+        "--zap-encoder",
+        "json",
+        "--grpc-port",
+        String(PORTS.eppGrpc),
+        "--grpc-health-port",
+        String(PORTS.eppHealth),
+        "--secure-serving",
+        "--cert-path",
+        KSERVE_TLS_DIR,
+        "--model-server-metrics-scheme",
+        "https",
+        "--config-text",
+        endpointPickerConfigText(config.workload.scheduler),
+    ];
+}
+
+/** `router.scheduler.template`: the EPP image and flags, and the pull secret when one is configured. */
+export function schedulerTemplate(config: StackConfig, pullSecretName?: string): PodSpec {
+    return {
+        containers: [{ name: MAIN_CONTAINER, image: config.workload.scheduler.image, args: eppArgs(config) }],
+        ...(pullSecretName ? { imagePullSecrets: [{ name: pullSecretName }] } : {}),
+    };
+}

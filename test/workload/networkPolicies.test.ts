@@ -1,0 +1,190 @@
+import { describe, expect, it } from "vitest";
+import { NetworkPolicy, NetworkPolicyOptions, NetworkPolicyPeer, networkPolicies as build } from "../../components/workload/networkPolicies";
+import { StackConfig } from "../../config/types";
+import { stackConfig } from "./fixtures";
+
+/**
+ * A small NetworkPolicy evaluator (Kubernetes semantics for the subset the stack uses): a flow is allowed when
+ * the source's egress policies (if any select it) and the destination's ingress policies (if any) each have a rule
+ * matching the peer and port. Pods outside the workload namespace carry no policy of ours.
+ */
+interface Endpoint {
+    namespace?: string;
+    labels?: Record<string, string>;
+    /** For addresses outside the cluster. */
+    ip?: string;
+}
+interface Flow {
+    from: Endpoint;
+    to: Endpoint;
+    port: number;
+    protocol?: "TCP" | "UDP";
+}
+
+const selects = (selector: { matchLabels?: Record<string, string> }, labels: Record<string, string> = {}) =>
+    Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+
+function ipIn(ip: string, cidr: string): boolean {
+    const [base, bits] = cidr.split("/");
+    const n = (a: string) => a.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    return Math.floor(n(ip) / size) === Math.floor(n(base) / size);
+}
+
+function peerMatches(peer: NetworkPolicyPeer, policyNs: string, ep: Endpoint): boolean {
+    if (peer.ipBlock) return ep.ip !== undefined && ipIn(ep.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => ipIn(ep.ip!, c));
+    if (ep.namespace === undefined) return false;
+    const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, { "kubernetes.io/metadata.name": ep.namespace }) : ep.namespace === policyNs;
+    const podOk = peer.podSelector ? selects(peer.podSelector, ep.labels) : true;
+    return nsOk && podOk;
+}
+
+function allowed(policies: NetworkPolicy[], flow: Flow): boolean {
+    const protocol = flow.protocol ?? "TCP";
+    const side = (ep: Endpoint, type: "Ingress" | "Egress", peer: Endpoint) => {
+        const applying = policies.filter(
+            (p) => ep.namespace === p.metadata.namespace && p.spec.policyTypes.includes(type) && selects(p.spec.podSelector, ep.labels),
+        );
+        if (applying.length === 0) return true;
+        return applying.some((p) =>
+            (type === "Ingress" ? (p.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })) : (p.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }))).some(
+                // Kubernetes semantics: no ports = every port, no peers = every peer.
+                (r) =>
+                    (r.ports.length === 0 || r.ports.some((x) => x.port === flow.port && x.protocol === protocol)) &&
+                    (r.peers.length === 0 || r.peers.some((x) => peerMatches(x, p.metadata.namespace, peer))),
+            ),
+        );
+    };
+    return side(flow.from, "Egress", flow.to) && side(flow.to, "Ingress", flow.from);
+}
+
+/** All policies of the builder, the deny last. */
+function networkPolicies(config: StackConfig, options?: NetworkPolicyOptions): NetworkPolicy[] {
+    const { allow, defaultDeny } = build(config, options);
+    return [...allow, defaultDeny];
+}
+
+const NS = "rhaii-inference";
+const vllm: Endpoint = {
+    namespace: NS,
+    labels: { "app.kubernetes.io/name": "qwen-3b-tpu-svc", "app.kubernetes.io/component": "llminferenceservice-workload", "kserve.io/component": "workload" },
+};
+const epp: Endpoint = {
+    namespace: NS,
+    labels: { "app.kubernetes.io/name": "qwen-3b-tpu-svc", "app.kubernetes.io/component": "llminferenceservice-router-scheduler" },
+};
+const otherServiceVllm: Endpoint = { namespace: NS, labels: { ...vllm.labels, "app.kubernetes.io/name": "other-svc" } };
+const gateway: Endpoint = { namespace: "opendatahub", labels: { "gateway.networking.k8s.io/gateway-name": "inference-gateway" } };
+const otherGatewayNsPod: Endpoint = { namespace: "opendatahub", labels: { app: "kserve-controller" } };
+const anyPod: Endpoint = { namespace: "default", labels: { app: "curl" } };
+const prometheus: Endpoint = { namespace: "monitoring", labels: { app: "prometheus" } };
+const kubeDns: Endpoint = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
+const istiod: Endpoint = { namespace: "istio-system", labels: { app: "istiod" } };
+const internet: Endpoint = { ip: "13.107.42.14" };
+const gkeControlPlane: Endpoint = { ip: "34.118.0.5" };
+const privateControlPlane: Endpoint = { ip: "172.16.0.2" };
+const clusterPodIp: Endpoint = { ip: "10.52.3.7" };
+
+describe("NetworkPolicies (enabled)", () => {
+    const policies = networkPolicies(stackConfig({ networkPolicies: true }));
+
+    it("deny everything by default, both ways, in the workload namespace", () => {
+        const deny = policies.find((p) => p.metadata.name === "default-deny")!;
+        expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        expect(policies.every((p) => p.metadata.namespace === NS)).toBe(true);
+        expect(policies.map((p) => p.metadata.name)).toEqual([
+            "qwen-3b-tpu-svc-workload",
+            "qwen-3b-tpu-svc-scheduler",
+            "allow-dns",
+            "allow-istiod",
+            "default-deny",
+        ]);
+    });
+
+    it.each([
+        ["gateway -> vLLM 8000", { from: gateway, to: vllm, port: 8000 }, true],
+        ["gateway -> EPP 9002", { from: gateway, to: epp, port: 9002 }, true],
+        ["gateway -> EPP 9003", { from: gateway, to: epp, port: 9003 }, true],
+        ["EPP -> vLLM 8000", { from: epp, to: vllm, port: 8000 }, true],
+        ["vLLM -> kube-dns 53/UDP", { from: vllm, to: kubeDns, port: 53, protocol: "UDP" }, true],
+        ["EPP -> kube-dns 53/TCP", { from: epp, to: kubeDns, port: 53 }, true],
+        ["vLLM sidecar -> istiod 15012", { from: vllm, to: istiod, port: 15012 }, true],
+        ["EPP sidecar -> istiod 15012", { from: epp, to: istiod, port: 15012 }, true],
+        ["EPP -> GKE control plane 443 (public endpoint)", { from: epp, to: gkeControlPlane, port: 443 }, true],
+        ["EPP -> GKE control plane 443 (private endpoint)", { from: epp, to: privateControlPlane, port: 443 }, true],
+        ["vLLM -> internet 443 (model download)", { from: vllm, to: internet, port: 443 }, true],
+    ] as const)("allow %s", (_, flow, expected) => {
+        expect(allowed(policies, flow as Flow)).toBe(expected);
+    });
+
+    it.each([
+        ["any pod -> vLLM 8000 (the guide's hole)", { from: anyPod, to: vllm, port: 8000 }],
+        ["another pod of the gateway namespace -> vLLM 8000", { from: otherGatewayNsPod, to: vllm, port: 8000 }],
+        ["gateway -> vLLM 9002", { from: gateway, to: vllm, port: 9002 }],
+        ["gateway -> EPP 9090", { from: gateway, to: epp, port: 9090 }],
+        ["vLLM -> EPP 9002", { from: vllm, to: epp, port: 9002 }],
+        ["EPP -> another service's vLLM 8000", { from: epp, to: otherServiceVllm, port: 8000 }],
+        ["prometheus -> vLLM 8000 without metricsNamespace", { from: prometheus, to: vllm, port: 8000 }],
+        ["vLLM -> internet 80", { from: vllm, to: internet, port: 80 }],
+        ["vLLM -> in-cluster address 443", { from: vllm, to: clusterPodIp, port: 443 }],
+        ["vLLM -> control plane (private) 443", { from: vllm, to: privateControlPlane, port: 443 }],
+        ["vLLM -> istiod 15017", { from: vllm, to: istiod, port: 15017 }],
+        ["istiod -> vLLM 15012", { from: istiod, to: vllm, port: 15012 }],
+        ["EPP -> internet 80", { from: epp, to: internet, port: 80 }],
+        ["vLLM -> any pod 8000", { from: vllm, to: anyPod, port: 8000 }],
+        ["vLLM -> GKE metadata server 80", { from: vllm, to: { ip: "169.254.169.254" }, port: 80 }],
+    ] as const)("deny %s", (_, flow) => {
+        expect(allowed(policies, flow as Flow)).toBe(false);
+    });
+
+    it("never allow all egress or ingress from any pod", () => {
+        for (const p of policies) {
+            for (const r of p.spec.egress ?? []) {
+                expect(r.ports.length, `${p.metadata.name} egress without ports`).toBeGreaterThan(0);
+                expect(r.to.length, `${p.metadata.name} egress to everything`).toBeGreaterThan(0);
+            }
+            for (const r of p.spec.ingress ?? []) {
+                expect(r.ports.length).toBeGreaterThan(0);
+                expect(r.from.length).toBeGreaterThan(0);
+                for (const peer of r.from) {
+                    // A peer without selectors or with an empty namespaceSelector means "every pod".
+                    expect(peer.podSelector || peer.namespaceSelector || peer.ipBlock).toBeTruthy();
+                    if (peer.namespaceSelector) expect(Object.keys(peer.namespaceSelector.matchLabels)).toEqual(["kubernetes.io/metadata.name"]);
+                }
+            }
+        }
+        // Only the EPP's API-server rule reaches any address, and only on 443.
+        const openIpRules = policies.flatMap((p) =>
+            (p.spec.egress ?? []).filter((r) => r.to.some((t) => t.ipBlock?.cidr === "0.0.0.0/0")).map((r) => ({ name: p.metadata.name, r })),
+        );
+        for (const { r } of openIpRules) expect(r.ports).toEqual([{ protocol: "TCP", port: 443 }]);
+    });
+});
+
+describe("NetworkPolicies with options", () => {
+    it("admit metrics scraping from metricsNamespace only when it is set", () => {
+        const policies = networkPolicies(stackConfig({ metricsNamespace: "monitoring" }));
+        expect(allowed(policies, { from: prometheus, to: vllm, port: 8000 })).toBe(true);
+        expect(allowed(policies, { from: prometheus, to: epp, port: 9090 })).toBe(true);
+        expect(allowed(policies, { from: prometheus, to: vllm, port: 15090 })).toBe(true);
+        expect(allowed(policies, { from: prometheus, to: epp, port: 9002 })).toBe(false);
+        expect(allowed(policies, { from: anyPod, to: vllm, port: 15090 })).toBe(false);
+    });
+
+    it("narrow the EPP's API-server egress to given addresses", () => {
+        const policies = networkPolicies(stackConfig(), { apiServerCidrs: ["34.118.0.5/32"] });
+        expect(allowed(policies, { from: epp, to: gkeControlPlane, port: 443 })).toBe(true);
+        expect(allowed(policies, { from: epp, to: internet, port: 443 })).toBe(false);
+    });
+
+    it("follow the service name, namespaces and gateway", () => {
+        const policies = networkPolicies(stackConfig({ serviceName: "llama-svc", namespace: "team-a", gatewayName: "gw", gatewayNamespace: "edge" }));
+        const pod = (e: Endpoint, name: string) => ({ namespace: "team-a", labels: { ...e.labels, "app.kubernetes.io/name": name } });
+        const gw = { namespace: "edge", labels: { "gateway.networking.k8s.io/gateway-name": "gw" } };
+        expect(allowed(policies, { from: gw, to: pod(vllm, "llama-svc"), port: 8000 })).toBe(true);
+        expect(allowed(policies, { from: gateway, to: pod(vllm, "llama-svc"), port: 8000 })).toBe(false);
+        expect(allowed(policies, { from: pod(epp, "llama-svc"), to: pod(vllm, "llama-svc"), port: 8000 })).toBe(true);
+        expect(JSON.stringify(policies)).not.toContain("qwen-3b-tpu-svc");
+        expect(JSON.stringify(policies)).not.toContain("rhaii-inference");
+    });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { healthModelsRoute } from "../../components/workload/httpRoute";
+import { INFERENCE_POOL_GROUP } from "../../config/names";
+import { endpointPickerConfig, eppArgs, schedulerTemplate } from "../../components/workload/schedulerConfig";
+import { stackConfig } from "./fixtures";
+
+/** The value following `flag` in an argv list. */
+function flagValue(args: string[], flag: string): string {
+    const i = args.indexOf(flag);
+    expect(i, `${flag} present`).toBeGreaterThanOrEqual(0);
+    return args[i + 1];
+}
+
+describe("EPP scoring config", () => {
+    it("is the explicit prefix-cache-aware profile with the configured parameters and weights", () => {
+        expect(endpointPickerConfig(stackConfig().workload.scheduler)).toEqual({
+            apiVersion: "inference.networking.x-k8s.io/v1alpha1",
+            kind: "EndpointPickerConfig",
+            plugins: [
+                { type: "prefix-cache-scorer", parameters: { blockSize: 64, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250 } },
+                { type: "load-aware-scorer" },
+                { type: "max-score-picker" },
+                { type: "single-profile-handler" },
+            ],
+            schedulingProfiles: [
+                {
+                    name: "default",
+                    plugins: [
+                        { pluginRef: "prefix-cache-scorer", weight: 2 },
+                        { pluginRef: "load-aware-scorer", weight: 1 },
+                        { pluginRef: "max-score-picker" },
+                    ],
+                },
+            ],
+        });
+    });
+
+    it("follows config changes and drops a scorer weighted 0", () => {
+        const cfg = endpointPickerConfig(
+            stackConfig({ prefixCacheWeight: 5, loadWeight: 0, prefixBlockSize: 128, maxPrefixBlocksToMatch: 64, lruCapacityPerServer: 1000 }).workload.scheduler,
+        );
+        expect(cfg.plugins[0]).toEqual({ type: "prefix-cache-scorer", parameters: { blockSize: 128, maxPrefixBlocksToMatch: 64, lruCapacityPerServer: 1000 } });
+        expect(cfg.plugins.map((p) => p.type)).not.toContain("load-aware-scorer");
+        expect(cfg.schedulingProfiles[0].plugins).toEqual([{ pluginRef: "prefix-cache-scorer", weight: 5 }, { pluginRef: "max-score-picker" }]);
+    });
+
+    it("reaches the EPP as YAML in --config-text that parses back to the same object", () => {
+        const config = stackConfig({ prefixCacheWeight: 3 });
+        const text = flagValue(eppArgs(config), "--config-text");
+        expect(parse(text)).toEqual(endpointPickerConfig(config.workload.scheduler));
+    });
+});
+
+describe("EPP flags", () => {
+    it("name the service's pool, serve TLS with KServe's certificate and scrape vLLM over HTTPS", () => {
+        const args = eppArgs(stackConfig({ serviceName: "llama-svc", namespace: "team-a" }));
+        expect(flagValue(args, "--pool-name")).toBe("llama-svc-inference-pool");
+        expect(flagValue(args, "--pool-namespace")).toBe("team-a");
+        expect(flagValue(args, "--grpc-port")).toBe("9002");
+        expect(flagValue(args, "--grpc-health-port")).toBe("9003");
+        expect(flagValue(args, "--cert-path")).toBe("/var/run/kserve/tls");
+        expect(flagValue(args, "--model-server-metrics-scheme")).toBe("https");
+        expect(args).toContain("--secure-serving");
+    });
+
+    it("use the same InferencePool group as the HTTPRoute backend (one decision, one constant)", () => {
+        const config = stackConfig();
+        expect(flagValue(eppArgs(config), "--pool-group")).toBe(INFERENCE_POOL_GROUP);
+        expect(INFERENCE_POOL_GROUP).toBe("inference.networking.x-k8s.io");
+        for (const rule of healthModelsRoute(config).spec.rules!) expect(rule.backendRefs![0].group).toBe(INFERENCE_POOL_GROUP);
+    });
+
+    it("go with the configured image, and a pull secret only when given", () => {
+        const config = stackConfig({ eppImage: "quay.io/example/epp:v1" });
+        expect(schedulerTemplate(config)).toEqual({ containers: [{ name: "main", image: "quay.io/example/epp:v1", args: eppArgs(config) }] });
+        expect(schedulerTemplate(config, "pull").imagePullSecrets).toEqual([{ name: "pull" }]);
+    });
+});
