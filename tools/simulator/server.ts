@@ -8,6 +8,7 @@ import { resolveOptions, type SimulatorOptions } from "./options";
 import { Replica } from "./replica";
 import { Router } from "./router";
 import { renderChat, tokenize, type ChatMessage } from "./tokenizer";
+import { seededRandom } from "../verify/workload";
 
 export interface ReplicaStats {
     replica: number;
@@ -51,17 +52,6 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_TOKENS = 16;
 const OUTPUT_WORDS = [" The", " prefix", " cache", " keeps", " shared", " blocks", " warm", " across", " requests", "."];
 
-/** Deterministic PRNG so injected failures are reproducible across runs. */
-function mulberry32(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 /** Resolves true after ms, false if aborted first; no timer at all for 0 so the zero-latency mode stays cheap. */
 async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -165,7 +155,8 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
     const options = resolveOptions(partial);
     const replicas = Array.from({ length: options.replicas }, (_, i) => new Replica(i, options.blockSize, options.capacityBlocks));
     const router = new Router(replicas, options.routing);
-    const random = mulberry32(options.seed);
+    // Deterministic so injected failures are reproducible across runs.
+    const random = seededRandom(options.seed);
     const closing = new AbortController();
     // Every in-flight request listens for shutdown; hundreds at once are expected, not a leak.
     setMaxListeners(0, closing.signal);
