@@ -56,9 +56,18 @@ export function runProgram(input: StackInput, stack: string, mockState?: MockSta
         stack,
         config: input.config,
         secretKeys: input.secretKeys,
-        load: () => import(program),
+        // Test runners load TypeScript through import() (and reset their own module cache); plain Node (tsx) through
+        // require, whose cache is cleared so that a second run in one process registers its resources again.
+        load: process.env.VITEST ? () => import(program) : async () => requireFresh(program),
         mockState,
     });
+}
+
+function requireFresh(program: string): unknown {
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(ROOT) && !file.includes("node_modules")) delete require.cache[file];
+    }
+    return require(program);
 }
 
 /** `kubernetes:apps/v1:Deployment` -> { apiVersion: "apps/v1", kind: "Deployment" }; core group -> "v1". */
