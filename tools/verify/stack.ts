@@ -1,15 +1,16 @@
 import { execFile } from "node:child_process";
+import { PROJECT_ROOT, pulumiEnv } from "../pulumi/backend";
 
 /**
  * Reads the deployed service URL from the Pulumi stack's `baseUrl` output through the project's own Pulumi
- * launcher (--no-install: never fetch anything just to find a URL).
+ * launcher (--no-install: never fetch anything just to find a URL), on the backend `npm run up` used.
  */
 export function pulumiStackUrl(stack: string, timeoutMs = 60_000): Promise<string> {
     return new Promise((resolve, reject) => {
         execFile(
             "npx",
             ["--no-install", "pulumi", "stack", "output", "baseUrl", "--stack", stack],
-            { timeout: timeoutMs, maxBuffer: 1024 * 1024, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } },
+            { timeout: timeoutMs, maxBuffer: 1024 * 1024, cwd: PROJECT_ROOT, env: { ...pulumiEnv(), PULUMI_SKIP_UPDATE_CHECK: "true" } },
             (err, stdout, stderr) => {
                 if (err !== null) {
                     const detail = String(stderr).trim().split("\n").filter((l) => l.trim() !== "").pop() ?? err.message;
