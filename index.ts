@@ -17,7 +17,15 @@ const tpu = new TpuNodePool("tpu", {
 const platform = new Platform("platform", { config, provider: gke.provider }, { dependsOn: [gke.cpuPool] });
 const service = new InferenceService(
     "inference",
-    { config, provider: gke.provider, gatewayAddress: platform.gatewayAddress, platformReady: platform.ready, tpuPool: tpu },
+    {
+        config,
+        provider: gke.provider,
+        gatewayAddress: platform.gatewayAddress,
+        platformReady: platform.ready,
+        tpuPool: tpu,
+        // NetworkPolicies let the EPP reach the API server at this address only.
+        apiServerAddress: gke.cluster.endpoint,
+    },
 );
 
 export const clusterName = gke.cluster.name;

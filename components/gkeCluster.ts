@@ -94,7 +94,14 @@ export class GkeCluster extends pulumi.ComponentResource {
                 },
             },
             // The autoscaler owns the node count once the pool exists.
-            { parent: this, dependsOn: roleBindings, ignoreChanges: ["initialNodeCount"], customTimeouts: { create: "30m", update: "30m", delete: "30m" } },
+            {
+                parent: this,
+                dependsOn: roleBindings,
+                // A fixed pool name: a replacement (e.g. another machine type) must delete the old pool first.
+                deleteBeforeReplace: true,
+                ignoreChanges: ["initialNodeCount"],
+                customTimeouts: { create: "30m", update: "30m", delete: "30m" },
+            },
         );
 
         this.kubeconfig = kubeconfigOutput(

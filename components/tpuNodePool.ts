@@ -11,6 +11,11 @@ export interface TpuNodePoolArgs {
 /**
  * Single-host TPU v6e node pool: one node per vLLM replica, `nodeCount` 0 keeps the pool without nodes.
  *
+ * With `surgeNodes` > 0 the pool autoscales between `replicas` and `replicas + surgeNodes`: KServe rolls an image or
+ * flag change by surging one pod, which needs a free TPU node, and the autoscaler only ever removes nodes no pod
+ * uses, so shrinking `replicas` never takes a node from under a serving pod before KServe has scaled the service
+ * down. With `surgeNodes` 0 the pool holds exactly `replicas` nodes.
+ *
  * GKE labels TPU nodes (`cloud.google.com/gke-tpu-*`) and taints them (`google.com/tpu=present:NoSchedule`) itself;
  * the pool sets neither, so Pulumi never fights GKE over them.
  */
@@ -31,7 +36,12 @@ export class TpuNodePool extends pulumi.ComponentResource {
                 cluster: args.clusterName,
                 location: c.zone,
                 name: "tpu-pool",
-                nodeCount: tpu.nodeCount,
+                ...(tpu.surgeNodes === 0
+                    ? { nodeCount: tpu.nodeCount }
+                    : {
+                          initialNodeCount: tpu.nodeCount,
+                          autoscaling: { minNodeCount: tpu.nodeCount, maxNodeCount: tpu.nodeCount + tpu.surgeNodes },
+                      }),
                 management: { autoRepair: true, autoUpgrade: true },
                 nodeConfig: {
                     machineType: tpu.machineType,
@@ -49,8 +59,15 @@ export class TpuNodePool extends pulumi.ComponentResource {
                         : undefined,
                 },
             },
-            // TPU VMs can take long to be granted capacity; the provider's 20-minute default is often too short.
-            { parent: this, customTimeouts: { create: "60m", update: "60m", delete: "30m" } },
+            {
+                parent: this,
+                // The pool has a fixed name (the one the guide's gcloud commands use): a replacement must delete first.
+                deleteBeforeReplace: true,
+                // The autoscaler owns the size once the pool exists; a new initial size would replace the pool.
+                ignoreChanges: ["initialNodeCount"],
+                // TPU VMs can take long to be granted capacity; the provider's 20-minute default is often too short.
+                customTimeouts: { create: "60m", update: "60m", delete: "30m" },
+            },
         );
 
         this.nodeCount = pulumi.output(tpu.nodeCount);

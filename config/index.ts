@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, ConfigKey } from "./schema";
-import { MAX_SERVICE_NAME_LENGTH } from "./names";
+import { MAX_SERVICE_NAME_LENGTH, STACK_NAMES } from "./names";
 import { TPU_V6E_MACHINES, TPU_V6E_ZONES } from "./tpu";
-import { DEFAULT_SOURCES, MIN_GKE_VERSION_TPU_V6E } from "./versions";
+import { DEFAULT_SOURCES, MIN_GKE_VERSION_TPU_V6E, MIN_ISTIO_MINOR, SAIL_ISTIO_VERSIONS } from "./versions";
 import { ChartSource, ClusterConfig, StackConfig, VllmConfig } from "./types";
 
 export * from "./types";
@@ -127,6 +127,18 @@ export function parseConfig(raw: RawConfig): StackConfig {
         fail(key, v, "must be a list of strings (pulumi config set --path 'vllmExtraArgs[0]' --flag=value)");
         return [];
     };
+    const jsonObject = (key: string): Record<string, unknown> => {
+        const v = str(key);
+        if (v === undefined) return {};
+        try {
+            const parsed: unknown = JSON.parse(v);
+            if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+        } catch {
+            // reported below
+        }
+        fail(key, v, "must be a JSON object of Helm values, e.g. {\"image\":{\"repository\":\"registry.example.com/cert-manager-controller\"}}");
+        return {};
+    };
     const secret = (key: string): string | undefined => {
         const v = rawOf(meta(key));
         if (v !== undefined && !raw.secretKeys.has(key)) {
@@ -166,6 +178,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
     const chips = machine?.chips ?? 4;
     const replicas = int("replicas", 0, MAX_REPLICAS);
     const tpuSpot = bool("tpuSpot");
+    const tpuSurgeNodes = int("tpuSurgeNodes", 0, 8);
     const tpuReservation = str("tpuReservation");
     if (tpuReservation !== undefined && !DNS_LABEL.test(tpuReservation)) fail("tpuReservation", tpuReservation, "must be a reservation name (lower-case letters, digits and '-')");
     if (tpuReservation !== undefined && tpuSpot) fail("tpuReservation", tpuReservation, "cannot be combined with tpuSpot = true (Spot VMs do not consume reservations)");
@@ -174,13 +187,18 @@ export function parseConfig(raw: RawConfig): StackConfig {
     const crdOwner = oneOf("crdOwner", ["stack", "gke"] as const);
     const operatorsInstalled = bool("installOperators");
     const chart = (prefix: string, defaults: ChartSource): ChartSource => {
-        const repo = str(`${prefix}ChartRepo`) ?? "";
-        const name = str(`${prefix}Chart`) ?? "";
+        let repo = str(`${prefix}ChartRepo`) ?? "";
+        let name = str(`${prefix}Chart`) ?? "";
+        // Helm addresses an OCI chart by its full reference; an oci:// "repository" is its registry path.
+        if (repo.startsWith("oci://") && !name.startsWith("oci://")) {
+            name = `${repo.replace(/\/+$/, "")}/${name}`;
+            repo = "";
+        }
         const version = nonEmpty(`${prefix}Version`, /^\S+$/, "must be a chart version");
         if (repo === "" && !name.startsWith("oci://")) fail(`${prefix}Chart`, name, `must be an oci:// reference when ${prefix}ChartRepo is empty`);
-        if (repo !== "" && !/^(https?|oci):\/\/\S+$/.test(repo)) fail(`${prefix}ChartRepo`, repo, "must be an http(s):// or oci:// Helm repository URL, or empty");
+        if (repo !== "" && !/^https?:\/\/\S+$/.test(repo)) fail(`${prefix}ChartRepo`, repo, "must be an http(s):// or oci:// Helm repository URL, or empty");
         if (!/^\S+$/.test(name)) fail(`${prefix}Chart`, name, "must be a chart name or oci:// reference");
-        return { repo, chart: name, version, namespace: defaults.namespace };
+        return { repo, chart: name, version, namespace: defaults.namespace, values: jsonObject(`${prefix}ChartValues`) };
     };
     const manifest = (key: string) => {
         const url = nonEmpty(key, /^https:\/\/\S+\.ya?ml$/, "must be an https:// URL of a YAML manifest");
@@ -195,6 +213,14 @@ export function parseConfig(raw: RawConfig): StackConfig {
         inferenceExtensionCrds: manifest("inferenceExtensionCrdsUrl"),
         istioVersion: nonEmpty("istioVersion", /^v\d+\.\d+(\.\d+|-latest)$/, "must be an Istio version such as v1.27.3 or v1.27-latest"),
     };
+
+    const sailIstioVersions = SAIL_ISTIO_VERSIONS[sources.sailOperator.version];
+    const istioMinor = Number(/^v1\.(\d+)/.exec(sources.istioVersion)?.[1] ?? NaN);
+    if (sailIstioVersions && !sailIstioVersions.includes(sources.istioVersion)) {
+        fail("istioVersion", sources.istioVersion, `must be one the Sail operator ${sources.sailOperator.version} deploys and this stack supports: ${sailIstioVersions.join(", ")}`);
+    } else if (!sailIstioVersions && istioMinor < MIN_ISTIO_MINOR) {
+        fail("istioVersion", sources.istioVersion, `must be Istio 1.${MIN_ISTIO_MINOR} or later (Gateway API Inference Extension)`);
+    }
 
     // Gateway
     const gateway = {
@@ -304,6 +330,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
         tpuPool: {
             ...machine!,
             nodeCount: replicas,
+            surgeNodes: tpuSurgeNodes,
             spot: tpuSpot,
             reservation: tpuReservation,
             diskSizeGb: tpuDiskSizeGb,
@@ -329,7 +356,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
             redhatPullSecret: redhatPullSecret === undefined ? undefined : pulumi.secret(redhatPullSecret),
             huggingfaceToken: huggingfaceToken === undefined ? undefined : pulumi.secret(huggingfaceToken),
         },
-        secretNames: { pullSecret: "rhaiis-pull-secret", huggingfaceToken: "huggingface-token" },
+        secretNames: { pullSecret: STACK_NAMES.pullSecret, huggingfaceToken: STACK_NAMES.huggingfaceTokenSecret },
     };
 }
 

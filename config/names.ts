@@ -111,6 +111,10 @@ export const STACK_NAMES = {
     istioCni: "default",
     /** GKE lets node-critical pods run only in kube-system. */
     istioCniNamespace: "kube-system",
+    /** The Red Hat registry pull Secret, in every namespace that pulls from registry.redhat.io (the guide's name). */
+    pullSecret: "rhaiis-pull-secret",
+    /** The Hugging Face token Secret in the workload namespace (the guide's name). */
+    huggingfaceTokenSecret: "huggingface-token",
 } as const;
 
 /** Labels on every object the stack creates (Kubernetes recommended labels). */
@@ -192,3 +196,66 @@ export const KSERVE_TLS_KEY = `${KSERVE_TLS_DIR}/tls.key`;
  */
 export const INFERENCE_POOL_GROUP = "inference.networking.x-k8s.io";
 export const INFERENCE_POOL_KIND = "InferencePool";
+
+/**
+ * CustomResourceDefinitions (`<plural>.<group>`) of the kinds the workload creates or routes to. With
+ * `installOperators = false` the platform reads each one, so a cluster without it fails at preview, naming it,
+ * before anything is applied.
+ */
+export const WORKLOAD_CRDS = {
+    llmInferenceService: "llminferenceservices.serving.kserve.io",
+    envoyFilter: "envoyfilters.networking.istio.io",
+    httpRoute: "httproutes.gateway.networking.k8s.io",
+    inferencePool: `inferencepools.${INFERENCE_POOL_GROUP}`,
+} as const;
+
+/** Objects the inference Gateway refers to by name: its parameters ConfigMap and the Secret holding KServe's CA. */
+export function gatewayNames(gateway: { name: string }) {
+    return {
+        /** ConfigMap referenced by `spec.infrastructure.parametersRef`. */
+        parameters: `${gateway.name}-config`,
+        /** Certificate and Secret carrying the KServe CA's `ca.crt` into the gateway namespace. */
+        caBundle: `${gateway.name}-ca-bundle`,
+        /** Volume name of that Secret in the gateway pod. */
+        caVolume: "opendatahub-ca",
+    };
+}
+
+/* What the workload's objects use to find objects of Kubernetes, GKE, Istio, Envoy and the model download. */
+
+/** Label the API server puts on every Namespace, holding its name: how a namespaceSelector picks one namespace. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/** kube-dns pods on GKE (Dataplane V2 clusters keep the label) and the port pods resolve names on. */
+export const KUBE_DNS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" }, port: 53 } as const;
+
+/** Ports of the Istio control plane and sidecars that NetworkPolicies open. */
+export const ISTIO_PORTS = {
+    /** istiod xDS over mTLS and the CA (certificate signing): what every sidecar dials. */
+    istiodXds: 15012,
+    /** Sidecar's merged Prometheus endpoint (app + Envoy), the target of Istio's scrape annotations. */
+    sidecarMergedMetrics: 15020,
+    /** Envoy's own Prometheus stats. */
+    sidecarEnvoyMetrics: 15090,
+} as const;
+
+/** Istio injects its sidecar into every pod of a namespace carrying this label (the EPP and vLLM pods). */
+export const SIDECAR_INJECTION_LABEL = { "istio-injection": "enabled" } as const;
+
+/**
+ * Key of the Hugging Face token in its Secret. KServe's storage initializer, which downloads `hf://` models before
+ * vLLM starts, reads credentials from the Secrets of the pod's ServiceAccount under this key; vLLM reads the same
+ * value from the environment variable `HF_TOKEN_ENV`.
+ */
+export const HF_TOKEN_KEY = "HF_TOKEN";
+export const HF_TOKEN_ENV = "HF_TOKEN";
+
+/** Names Istio gives what it generates in the gateway's Envoy, which the stack's EnvoyFilters match or point at. */
+export const ENVOY_FILTER_NAMES = {
+    httpConnectionManager: "envoy.filters.network.http_connection_manager",
+    extProc: "envoy.filters.http.ext_proc",
+    tlsTransportSocket: "envoy.transport_sockets.tls",
+    /** Istio's SDS cluster and the secret name of the proxy's own workload certificate. */
+    sdsCluster: "sds-grpc",
+    workloadCertificate: "default",
+} as const;

@@ -1,3 +1,4 @@
+import { MAX_SERVICE_NAME_LENGTH } from "./names";
 import { DEFAULT_IMAGES, DEFAULT_SOURCES } from "./versions";
 
 /**
@@ -36,6 +37,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     // TPU pool
     { group: "TPU pool", key: "tpuMachineType", type: "string", default: "ct6e-standard-4t", description: "Single-host TPU v6e machine type: ct6e-standard-1t, ct6e-standard-4t or ct6e-standard-8t." },
     { group: "TPU pool", key: "replicas", type: "integer", default: 3, description: "vLLM replicas = TPU nodes (one node per replica); 0 scales to zero and keeps the configuration." },
+    { group: "TPU pool", key: "tpuSurgeNodes", type: "integer", default: 1, description: "Extra TPU nodes the pool may add (autoscaling) while KServe rolls an update; 0 pins the pool at `replicas` nodes." },
     { group: "TPU pool", key: "tpuSpot", type: "boolean", default: false, description: "Use Spot TPU VMs (cheaper, preemptible)." },
     { group: "TPU pool", key: "tpuReservation", type: "string", default: "", description: "Name of a TPU reservation to consume; unset consumes none." },
     { group: "TPU pool", key: "tpuDiskSizeGb", type: "integer", default: 200, description: "Boot disk size of TPU nodes, GB (vLLM image and model weights)." },
@@ -44,19 +46,23 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { group: "Operators", key: "crdOwner", type: "string", default: "stack", description: "Who installs the Gateway API and Inference Extension CRDs: stack, or gke (GKE's managed Gateway API)." },
     { group: "Operators", key: "existingIstio", type: "boolean", default: false, description: "An Istio CR `default` already exists: patch it instead of creating it." },
     // Sources
-    { group: "Sources", key: "certManagerChartRepo", type: "string", default: src.certManager.repo, description: "cert-manager Helm repository (empty for an oci:// chart)." },
+    { group: "Sources", key: "certManagerChartRepo", type: "string", default: src.certManager.repo, description: "cert-manager Helm repository: https://, or oci:// (then joined with the chart name)." },
     { group: "Sources", key: "certManagerChart", type: "string", default: src.certManager.chart, description: "cert-manager chart name or oci:// reference." },
     { group: "Sources", key: "certManagerVersion", type: "string", default: src.certManager.version, description: "cert-manager chart version." },
-    { group: "Sources", key: "sailOperatorChartRepo", type: "string", default: src.sailOperator.repo, description: "Sail operator Helm repository (empty for an oci:// chart)." },
+    { group: "Sources", key: "certManagerChartValues", type: "string", default: "", description: "Extra cert-manager Helm values as a JSON object, deep-merged over the stack's (e.g. the image registry of a Red Hat build)." },
+    { group: "Sources", key: "sailOperatorChartRepo", type: "string", default: src.sailOperator.repo, description: "Sail operator Helm repository: https://, or oci:// (then joined with the chart name)." },
     { group: "Sources", key: "sailOperatorChart", type: "string", default: src.sailOperator.chart, description: "Sail operator chart name or oci:// reference." },
     { group: "Sources", key: "sailOperatorVersion", type: "string", default: src.sailOperator.version, description: "Sail operator chart version." },
-    { group: "Sources", key: "istioVersion", type: "string", default: src.istioVersion, description: "Istio version the Sail operator deploys (Istio and IstioCNI spec.version)." },
-    { group: "Sources", key: "leaderWorkerSetChartRepo", type: "string", default: src.leaderWorkerSet.repo, description: "LeaderWorkerSet Helm repository (empty for an oci:// chart)." },
+    { group: "Sources", key: "sailOperatorChartValues", type: "string", default: "", description: "Extra Sail operator Helm values as a JSON object, deep-merged over the stack's (e.g. the image registry of a Red Hat build)." },
+    { group: "Sources", key: "istioVersion", type: "string", default: src.istioVersion, description: "Istio version the Sail operator deploys (Istio and IstioCNI spec.version): 1.27 or later, and for the pinned Sail chart one of v1.27-latest, v1.27.0-v1.27.3." },
+    { group: "Sources", key: "leaderWorkerSetChartRepo", type: "string", default: src.leaderWorkerSet.repo, description: "LeaderWorkerSet Helm repository: https://, oci:// (joined with the chart name), or empty for an oci:// chart." },
     { group: "Sources", key: "leaderWorkerSetChart", type: "string", default: src.leaderWorkerSet.chart, description: "LeaderWorkerSet chart name or oci:// reference." },
     { group: "Sources", key: "leaderWorkerSetVersion", type: "string", default: src.leaderWorkerSet.version, description: "LeaderWorkerSet chart version." },
-    { group: "Sources", key: "kserveChartRepo", type: "string", default: src.kserve.repo, description: "KServe Helm repository (empty for an oci:// chart)." },
+    { group: "Sources", key: "leaderWorkerSetChartValues", type: "string", default: "", description: "Extra LeaderWorkerSet Helm values as a JSON object, deep-merged over the stack's (e.g. the image registry of a Red Hat build)." },
+    { group: "Sources", key: "kserveChartRepo", type: "string", default: src.kserve.repo, description: "KServe Helm repository: https://, oci:// (joined with the chart name), or empty for an oci:// chart." },
     { group: "Sources", key: "kserveChart", type: "string", default: src.kserve.chart, description: "KServe (LLMInferenceService controller) chart name or oci:// reference." },
     { group: "Sources", key: "kserveVersion", type: "string", default: src.kserve.version, description: "KServe chart version." },
+    { group: "Sources", key: "kserveChartValues", type: "string", default: "", description: "Extra KServe Helm values as a JSON object, deep-merged over the stack's (e.g. the image registry of a Red Hat build)." },
     { group: "Sources", key: "gatewayApiCrdsUrl", type: "string", default: src.gatewayApiCrds.url, description: "Gateway API CRD release manifest (standard channel)." },
     { group: "Sources", key: "inferenceExtensionCrdsUrl", type: "string", default: src.inferenceExtensionCrds.url, description: "Gateway API Inference Extension CRD release manifest." },
     // Gateway
@@ -66,7 +72,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { group: "Gateway", key: "gatewayPort", type: "integer", default: 80, description: "HTTP listener port of the inference Gateway." },
     // Workload
     { group: "Workload", key: "namespace", type: "string", default: "rhaii-inference", description: "Workload namespace (Istio sidecar injection on)." },
-    { group: "Workload", key: "serviceName", type: "string", default: "qwen-3b-tpu-svc", description: "LLMInferenceService name; KServe derives its children's names from it (at most 37 characters)." },
+    { group: "Workload", key: "serviceName", type: "string", default: "qwen-3b-tpu-svc", description: `LLMInferenceService name; KServe derives its children's names from it (at most ${MAX_SERVICE_NAME_LENGTH} characters).` },
     { group: "Workload", key: "modelUri", type: "string", default: "hf://Qwen/Qwen2.5-3B-Instruct", description: "Model URI: hf://org/model, s3://, pvc:// or oci:// (the schemes the KServe controller accepts)." },
     { group: "Workload", key: "modelName", type: "string", default: "Qwen/Qwen2.5-3B-Instruct", description: "Served model name clients put in requests." },
     { group: "Workload", key: "networkPolicies", type: "boolean", default: false, description: "Least-privilege NetworkPolicies for the workload namespace (enforced by Dataplane V2)." },

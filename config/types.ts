@@ -8,6 +8,8 @@ export interface ChartSource {
     chart: string;
     version: string;
     namespace: string;
+    /** Helm values from stack config, deep-merged over the stack's own (e.g. image registries of a Red Hat build). */
+    values: Record<string, unknown>;
 }
 
 /** A manifest bundle applied from a URL (e.g. upstream CRD release files). */
@@ -61,6 +63,8 @@ export interface ClusterConfig {
     tpuPool: TpuMachine & {
         /** = replicas: one single-host TPU node per vLLM replica; 0 keeps the pool with no nodes. */
         nodeCount: number;
+        /** Extra nodes the pool may add while KServe rolls a surge pod (autoscaling max = nodeCount + surge). */
+        surgeNodes: number;
         spot: boolean;
         /** Name of a specific reservation to consume, when set. */
         reservation?: string;

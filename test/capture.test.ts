@@ -16,8 +16,8 @@ describe("capture harness (what render and the tests see)", () => {
         expect(s.one("kubernetes:core/v1:ConfigMap").dependsOn).toEqual(["box-ns"]);
         const secret = s.one("kubernetes:core/v1:Secret");
         expect(secret.dependsOn).toEqual(["first"]);
-        // The Kubernetes SDK marks all of a Secret's data secret.
-        expect(secret.inputs.stringData).toBe("[secret]");
+        // The Kubernetes SDK marks all of a Secret's data secret; the keys stay visible, the values do not.
+        expect(secret.inputs.stringData).toEqual({ token: "[secret]" });
         expect(secret.secretPaths).toEqual(["stringData"]);
         expect(JSON.stringify(s.resources)).not.toContain("super-secret-value");
         expect(s.outputs.token).toBe("[secret]");

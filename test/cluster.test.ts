@@ -53,7 +53,14 @@ describe("GKE cluster, CPU pool and TPU pool (dev defaults)", () => {
 
     it("sizes the TPU pool from replicas with one ct6e-standard-4t node each, and leaves GKE's labels and taint alone", () => {
         const tpu = s.one(NODE_POOL, "tpu-pool");
-        expect(tpu.inputs).toMatchObject({ name: "tpu-pool", location: "europe-west4-a", nodeCount: 3, nodeConfig: { machineType: "ct6e-standard-4t", spot: false } });
+        expect(tpu.inputs).toMatchObject({
+            name: "tpu-pool",
+            location: "europe-west4-a",
+            initialNodeCount: 3,
+            // Room for the one pod KServe surges during a rolling update; never fewer nodes than replicas.
+            autoscaling: { minNodeCount: 3, maxNodeCount: 4 },
+            nodeConfig: { machineType: "ct6e-standard-4t", spot: false },
+        });
         const nodeConfig = tpu.inputs.nodeConfig as Record<string, unknown>;
         expect(nodeConfig.taints).toBeUndefined();
         expect(nodeConfig.labels).toBeUndefined();
@@ -110,10 +117,15 @@ describe("what stack config changes", () => {
 
     it("replicas changes the TPU pool and the service together, and nothing else", async () => {
         const two = await runStack({ config: { replicas: 2 } });
-        expect(two.one(NODE_POOL, "tpu-pool").inputs.nodeCount).toBe(2);
+        expect(two.one(NODE_POOL, "tpu-pool").inputs.autoscaling).toEqual({ minNodeCount: 2, maxNodeCount: 3 });
         expect(two.outputs).toMatchObject({ tpuNodeCount: 2, tpuChips: 8 });
         const changed = inputDiff(base, two);
-        expect(changed).toEqual([`${NODE_POOL} tpu-pool: nodeCount`, `${LLMISVC} ${LLMISVC_NAME}: spec.replicas`]);
+        expect(changed).toEqual([
+            `${NODE_POOL} tpu-pool: autoscaling.maxNodeCount`,
+            `${NODE_POOL} tpu-pool: autoscaling.minNodeCount`,
+            `${NODE_POOL} tpu-pool: initialNodeCount`,
+            `${LLMISVC} ${LLMISVC_NAME}: spec.replicas`,
+        ]);
     });
 
     it("zone moves the cluster and both pools, and nothing in-cluster", async () => {
@@ -128,7 +140,10 @@ describe("what stack config changes", () => {
 
     it("replicas 0 keeps the pool with no nodes", async () => {
         const zero = await runStack({ config: { replicas: 0 } });
-        expect(zero.one(NODE_POOL, "tpu-pool").inputs.nodeCount).toBe(0);
+        expect(zero.one(NODE_POOL, "tpu-pool").inputs).toMatchObject({ initialNodeCount: 0, autoscaling: { minNodeCount: 0, maxNodeCount: 1 } });
+        const pinned = await runStack({ config: { replicas: 0, tpuSurgeNodes: 0 } });
+        expect(pinned.one(NODE_POOL, "tpu-pool").inputs.nodeCount).toBe(0);
+        expect(pinned.one(NODE_POOL, "tpu-pool").inputs.autoscaling).toBeUndefined();
         expect(zero.outputs).toMatchObject({ tpuNodeCount: 0, tpuChips: 0 });
     });
 
@@ -148,7 +163,7 @@ describe("what stack config changes", () => {
         expect(s.one(CLUSTER).inputs).toMatchObject({ deletionProtection: true, gatewayApiConfig: { channel: "CHANNEL_STANDARD" } });
     });
 
-    it("bad config stops the program before any resource is registered", async () => {
+    it("bad config stops the program with every problem listed", async () => {
         await expect(runStack({ config: { zone: "europe-west4-b", replicas: -1 } })).rejects.toThrow(/2 problems/);
     });
 });

@@ -69,7 +69,8 @@ describe("stack config defaults and derived values", () => {
     it("overrides chart sources per key", () => {
         const o = parseConfig(raw({ kserveVersion: "3.4.0-ea.2", certManagerChartRepo: "oci://registry.example.com/charts", certManagerChart: "cert-manager" }));
         expect(o.operators.sources.kserve.version).toBe("3.4.0-ea.2");
-        expect(o.operators.sources.certManager).toMatchObject({ repo: "oci://registry.example.com/charts", chart: "cert-manager", namespace: "cert-manager" });
+        // An oci:// repository is a registry path: Helm takes the full chart reference instead.
+        expect(o.operators.sources.certManager).toMatchObject({ repo: "", chart: "oci://registry.example.com/charts/cert-manager", namespace: "cert-manager" });
         expect(o.operators.sources.gatewayApiCrds.version).toBe("v1.4.0");
     });
 });
@@ -184,6 +185,27 @@ describe("stack config validation", () => {
 
     it("rejects an unknown key (a typo would otherwise be ignored)", () => {
         expect(problems({ replica: "2" })[0]).toContain("tpu-inference:replica is not a config key of this project");
+    });
+
+    it("takes extra Helm values per chart as a JSON object", () => {
+        const c = parseConfig(raw({ sailOperatorChartValues: JSON.stringify({ image: "registry.example.com/sail:1.27" }) }));
+        expect(c.operators.sources.sailOperator.values).toEqual({ image: "registry.example.com/sail:1.27" });
+        expect(c.operators.sources.kserve.values).toEqual({});
+        expect(problems({ kserveChartValues: "[1,2]" })[0]).toContain("tpu-inference:kserveChartValues = \"[1,2]\": must be a JSON object of Helm values");
+    });
+
+    it("accepts only Istio versions the pinned Sail operator deploys, 1.27 or later", () => {
+        expect(problems({ istioVersion: "v1.28.0" })[0]).toContain('tpu-inference:istioVersion = "v1.28.0": must be one the Sail operator 1.27.3 deploys and this stack supports: v1.27-latest, v1.27.3');
+        expect(problems({ istioVersion: "v1.26.6" })[0]).toContain("must be one the Sail operator 1.27.3 deploys");
+        expect(parseConfig(raw({ istioVersion: "v1.27-latest" })).operators.sources.istioVersion).toBe("v1.27-latest");
+        // Another Sail build knows its own list; the stack still needs 1.27+.
+        expect(parseConfig(raw({ sailOperatorVersion: "1.28.0", istioVersion: "v1.28.0" })).operators.sources.istioVersion).toBe("v1.28.0");
+        expect(problems({ sailOperatorVersion: "1.28.0", istioVersion: "v1.26.6" })[0]).toContain("must be Istio 1.27 or later");
+    });
+
+    it("bounds the TPU surge nodes", () => {
+        expect(parseConfig(raw()).cluster.tpuPool.surgeNodes).toBe(1);
+        expect(problems({ tpuSurgeNodes: "9" })[0]).toContain("tpu-inference:tpuSurgeNodes = 9: must be a whole number from 0 to 8");
     });
 
     it("rejects an oci-less chart without a repository", () => {

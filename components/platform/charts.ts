@@ -3,14 +3,16 @@ import { KSERVE_CHART, stackLabels } from "../../config/names";
 import { ChartSource } from "../../config/types";
 
 /**
- * Helm releases of the platform operators and their chart values. Pure: source, version and namespace always come
- * from `config.operators.sources` (pinned in config/versions.ts, overridable per stack), never from here.
+ * Helm releases of the platform operators and their chart values. Pure: source, version, namespace and the user's
+ * extra values always come from `config.operators.sources` (pinned in config/versions.ts, overridable per stack),
+ * never from here.
  */
 
 export interface ReleaseSpec {
     /** Helm release name (fixed, see RELEASE_NAMES). */
     name: string;
     source: ChartSource;
+    /** The stack's own values; `source.values` (stack config) is merged over them. */
     values: Record<string, unknown>;
     /** How long Helm waits for the release's workloads (and hook Jobs) to be ready. */
     timeoutSeconds: number;
@@ -22,13 +24,14 @@ export function releaseArgs(spec: ReleaseSpec): k8s.helm.v3.ReleaseArgs {
         name: spec.name,
         chart: source.chart,
         version: source.version,
-        // An oci:// chart carries its registry in `chart` (a repository URL next to it is ignored, so overriding
-        // only the chart of a repository default works); a repository chart needs the repository URL.
+        // An oci:// chart carries its registry in `chart`; config has already joined an oci:// repository with the
+        // chart name, so `repo` here is https:// or empty. A repository URL next to an oci:// chart is ignored, so
+        // overriding only the chart of a repository default works; a repository chart needs the repository URL.
         ...(source.repo && !isOciChart(source.chart) ? { repositoryOpts: { repo: source.repo } } : {}),
         namespace: source.namespace,
         // The namespace is a stack resource: destroy then removes it, and waits for what is left inside to go.
         createNamespace: false,
-        values: spec.values,
+        values: mergeValues(spec.values, source.values),
         // Helm --wait: the release counts as created only when its Deployments are available and hook Jobs done,
         // so custom resources and webhooks that depend on it never hit an operator that is not up yet.
         skipAwait: false,
@@ -40,6 +43,25 @@ export function releaseArgs(spec: ReleaseSpec): k8s.helm.v3.ReleaseArgs {
 
 function isOciChart(chart: string): boolean {
     return chart.startsWith("oci://");
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * `override` deep-merged over `base`, as Helm merges `-f` files: objects key by key, anything else (arrays included)
+ * replaced whole, so a user's `imagePullSecrets` list is exactly what they wrote. A `null` is kept, because Helm
+ * reads it as "delete this key from the chart's defaults". Neither argument is modified.
+ */
+export function mergeValues(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+    // A Map, so a key such as `__proto__` from parsed JSON stays a plain key.
+    const merged = new Map(Object.entries(base));
+    for (const [key, value] of Object.entries(override)) {
+        const current = merged.get(key);
+        merged.set(key, isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value);
+    }
+    return Object.fromEntries(merged);
 }
 
 /** `imagePullSecrets` as a list of names (Sail chart, Istio values). */
@@ -83,7 +105,8 @@ export function leaderWorkerSetValues(pullSecretName?: string): Record<string, u
 
 /**
  * The KServe EA1 chart is pre-rendered and takes no values; its controller's pull secret is attached to the
- * ServiceAccount the stack creates ahead of the release (see KServe).
+ * ServiceAccount the stack creates ahead of the release (see KServe). Another build that does take values gets them
+ * from `kserveChartValues`.
  */
 export function kserveValues(): Record<string, unknown> {
     return {};

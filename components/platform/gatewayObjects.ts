@@ -1,30 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { stringify } from "yaml";
-import { KSERVE_CHART, KSERVE_PKI, stackLabels } from "../../config/names";
+import { KSERVE_CHART, KSERVE_PKI, gatewayNames, stackLabels } from "../../config/names";
 import { GatewayConfig } from "../../config/types";
 import { GATEWAY_API_VERSION, GATEWAY_KIND, Gateway, GatewayStatus } from "../../crds/gateway";
 import { FOREGROUND_DELETION, awaitAnnotations } from "./annotations";
 
 /**
  * The inference Gateway and what KServe expects of it, as pure data: the Gateway (Istio class, HTTP listener open
- * to routes from every namespace), the per-Gateway parameters Istio applies to the Deployment it creates, and the
- * names linking them.
+ * to routes from every namespace) and the per-Gateway parameters Istio applies to the Deployment it creates. The
+ * names linking them are `gatewayNames` (config/names.ts).
  */
 
 /** Istio creates the Deployment and a LoadBalancer Service; GCP takes a minute or two to hand out the address. */
 const GATEWAY_TIMEOUT_SECONDS = 900;
-
-export function gatewayNames(gateway: GatewayConfig) {
-    return {
-        /** ConfigMap referenced by `spec.infrastructure.parametersRef`. */
-        parameters: `${gateway.name}-config`,
-        /** Certificate and Secret carrying the KServe CA's `ca.crt` into the gateway namespace. */
-        caBundle: `${gateway.name}-ca-bundle`,
-        /** Volume name of that Secret in the gateway pod. */
-        caVolume: "opendatahub-ca",
-    };
-}
 
 /**
  * Strategic-merge overlay Istio applies to the gateway Deployment it generates (Istio 1.24+ per-Gateway

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { STACK_NAMES } from "../../config/names";
+import { STACK_NAMES, WORKLOAD_CRDS } from "../../config/names";
 import { StackConfig } from "../../config/types";
 import { GATEWAY_API_VERSION, GATEWAY_KIND } from "../../crds/gateway";
 import { CertManager } from "./certManager";
@@ -25,12 +25,15 @@ export interface PlatformArgs {
  *
  * It depends on the cluster and its CPU pool only (the caller's `dependsOn`), never on the TPU pool: operators
  * install while TPU nodes are still provisioning. With `installOperators = false` it installs nothing and only
- * reads the existing Gateway for its address.
+ * reads what the workload needs: the existing Gateway (for its address) and the CRDs of the workload's kinds.
  */
 export class Platform extends pulumi.ComponentResource {
     /** The inference Gateway's external address (`status.addresses[0].value`). */
     readonly gatewayAddress: pulumi.Output<string>;
-    /** What workload resources must depend on: KServe, the Gateway, the CRDs, the mesh. Empty when nothing is installed. */
+    /**
+     * What workload resources must depend on: KServe, the Gateway, the CRDs, the mesh; with nothing installed, the
+     * reads of the existing Gateway and CRDs, so none of them is applied on a cluster missing one.
+     */
     readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -47,8 +50,14 @@ export class Platform extends pulumi.ComponentResource {
                 { apiVersion: GATEWAY_API_VERSION, kind: GATEWAY_KIND, status: undefined },
                 { parent: this, id },
             );
+            // Each kind the workload creates or routes to. Reads run during preview, so on a cluster without one
+            // `pulumi up` stops at its preview with a read error naming the CRD, before anything is applied; the
+            // workload's custom resources also depend on these reads (`ready`), which holds without a preview too.
+            const crds = Object.values(WORKLOAD_CRDS).map((crd) =>
+                k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-existing-crd-${crd}`, crd, { parent: this }),
+            );
             this.gatewayAddress = gatewayAddressOf(existing, id);
-            this.ready = [];
+            this.ready = [existing, ...crds];
             this.registerOutputs({ gatewayAddress: this.gatewayAddress, installed: false });
             return;
         }

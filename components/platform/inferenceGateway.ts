@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { gatewayNames } from "../../config/names";
 import { GatewayConfig } from "../../config/types";
-import { gatewayAddressOf, gatewayNames, gatewayObject, gatewayParameters } from "./gatewayObjects";
+import { gatewayAddressOf, gatewayObject, gatewayParameters } from "./gatewayObjects";
 import { NamespaceHandle } from "./namespaces";
 import { caBundleCertificate } from "./pki";
 

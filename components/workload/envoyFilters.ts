@@ -1,4 +1,4 @@
-import { KSERVE_ROUTE_RULES, KserveNames, POD_LABELS, kserveNames, stackLabels } from "../../config/names";
+import { ENVOY_FILTER_NAMES, KSERVE_ROUTE_RULES, KserveNames, POD_LABELS, kserveNames, stackLabels } from "../../config/names";
 import { GatewayConfig, StackConfig } from "../../config/types";
 import { ENVOY_FILTER_KIND, EnvoyFilter, EnvoyFilterConfigPatch, ISTIO_NETWORKING_API_VERSION } from "../../crds/envoyFilter";
 
@@ -21,15 +21,6 @@ const ENVOY_TYPES = {
     upstreamTls: "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
     extProc: "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
     extProcPerRoute: "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute",
-} as const;
-
-export const ENVOY_FILTER_NAMES = {
-    httpConnectionManager: "envoy.filters.network.http_connection_manager",
-    extProc: "envoy.filters.http.ext_proc",
-    tlsTransportSocket: "envoy.transport_sockets.tls",
-    /** Istio's SDS cluster and the secret name of the proxy's own workload certificate. */
-    sdsCluster: "sds-grpc",
-    workloadCertificate: "default",
 } as const;
 
 /** How long the gateway waits for the EPP's answer before the pool's failure mode applies. */

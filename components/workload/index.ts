@@ -8,7 +8,7 @@ import { envoyFilters } from "./envoyFilters";
 import { healthModelsRoute } from "./httpRoute";
 import { SecretRefs, llmInferenceService, readyTimeoutSeconds } from "./llmInferenceService";
 import { huggingfaceTokenSecretArgs, workloadNamespaceArgs, workloadServiceAccountArgs } from "./namespace";
-import { networkPolicies } from "./networkPolicies";
+import { apiServerCidr, networkPolicies } from "./networkPolicies";
 
 export interface InferenceServiceArgs {
     config: StackConfig;
@@ -22,6 +22,17 @@ export interface InferenceServiceArgs {
      * TPU nodes provision, and a change of `replicas` resizes the pool before the service in the same update.
      */
     tpuPool?: pulumi.Resource;
+    /**
+     * The Kubernetes API server's IPv4 address (the GKE cluster's `endpoint`). With NetworkPolicies on, the EPP's
+     * egress to the API server is narrowed to this address /32; without it, that one rule falls back to any address
+     * on 443 (see networkPolicies.ts).
+     */
+    apiServerAddress?: pulumi.Input<string>;
+}
+
+/** The object placed in `namespace`, an output of the Namespace resource: it is created after it, ordered by data. */
+function inNamespace<T extends { metadata: { namespace?: string } }>(obj: T, namespace: pulumi.Output<string>) {
+    return { ...obj, metadata: { ...obj.metadata, namespace } };
 }
 
 /**
@@ -31,8 +42,11 @@ export interface InferenceServiceArgs {
  *
  * `pulumi up` returns once the service is Ready (see llmInferenceService.ts), so the outputs are usable when printed.
  * Only the service itself waits for the TPU pool (`tpuPool`), so a change of `replicas` resizes the pool first and
- * the service next, in one update, while everything else goes in as soon as the platform is ready. Changing the image or any vLLM flag updates the same object in place (names never change, so
- * nothing is replaced) and KServe rolls its Deployment; see docs/workload.md for what a rolling update needs.
+ * the service next, in one update, while everything else goes in as soon as the platform is ready. Everything in the
+ * workload namespace takes the namespace from the Namespace resource's output, so it is created after it (and
+ * deleted before it) without a declared dependency. Changing the image or any vLLM flag updates the same object in
+ * place (names never change, so nothing is replaced) and KServe rolls its Deployment; see the README section
+ * "Workload: the served model" for what a rolling update needs.
  */
 export class InferenceService extends pulumi.ComponentResource {
     /** `http://<gateway>/<namespace>/<service>`, known once the service is Ready. */
@@ -50,47 +64,51 @@ export class InferenceService extends pulumi.ComponentResource {
         const platformReady: pulumi.Input<pulumi.Resource>[] = [...args.platformReady];
 
         const namespace = new k8s.core.v1.Namespace(`${name}-ns`, workloadNamespaceArgs(w.namespace), { parent: this });
+        // The name as created: every namespaced object below takes it, which orders it after the Namespace.
+        const ns = namespace.metadata.name;
 
         // Each credential exists, and is referenced by the pods, only when it is configured.
         const secrets: SecretRefs = {};
         const secretResources: pulumi.Resource[] = [];
         if (config.secrets.redhatPullSecret) {
             secrets.pullSecret = config.secretNames.pullSecret;
+            // The shared builder takes the namespace as a string (the platform's namespaces are plain names): the
+            // Namespace's output is put into its metadata here instead.
+            const pull = pullSecretArgs(secrets.pullSecret, w.namespace, config.secrets.redhatPullSecret);
             secretResources.push(
-                new k8s.core.v1.Secret(`${name}-pull-secret`, pullSecretArgs(secrets.pullSecret, w.namespace, config.secrets.redhatPullSecret), {
-                    parent: this,
-                    dependsOn: [namespace],
-                }),
+                new k8s.core.v1.Secret(
+                    `${name}-pull-secret`,
+                    { ...pull, metadata: pulumi.all([pull.metadata, ns]).apply(([metadata, namespace]) => ({ ...metadata, namespace })) },
+                    { parent: this },
+                ),
             );
         }
         if (config.secrets.huggingfaceToken) {
             secrets.huggingfaceToken = config.secretNames.huggingfaceToken;
             secretResources.push(
-                new k8s.core.v1.Secret(
-                    `${name}-hf-token`,
-                    huggingfaceTokenSecretArgs(secrets.huggingfaceToken, w.namespace, config.secrets.huggingfaceToken),
-                    { parent: this, dependsOn: [namespace] },
-                ),
+                new k8s.core.v1.Secret(`${name}-hf-token`, huggingfaceTokenSecretArgs(secrets.huggingfaceToken, ns, config.secrets.huggingfaceToken), {
+                    parent: this,
+                }),
             );
             secrets.serviceAccount = kserveNames(w).workloadServiceAccount;
             secretResources.push(
                 new k8s.core.v1.ServiceAccount(
                     `${name}-workload-sa`,
-                    workloadServiceAccountArgs(secrets.serviceAccount, w.namespace, [secrets.huggingfaceToken]),
-                    { parent: this, dependsOn: [namespace] },
+                    workloadServiceAccountArgs(secrets.serviceAccount, ns, [secrets.huggingfaceToken]),
+                    { parent: this },
                 ),
             );
         }
 
         // Policies first, the default deny last: enabling them never leaves a window where only the deny applies.
         if (w.networkPolicies) {
-            const { allow, defaultDeny } = networkPolicies(config);
-            const allows = allow.map(
-                (p) => new k8s.networking.v1.NetworkPolicy(`${name}-np-${p.metadata.name}`, p, { parent: this, dependsOn: [namespace] }),
-            );
-            new k8s.networking.v1.NetworkPolicy(`${name}-np-${defaultDeny.metadata.name}`, defaultDeny, {
+            const apiServerCidrs = args.apiServerAddress === undefined ? undefined : [pulumi.output(args.apiServerAddress).apply(apiServerCidr)];
+            const { allow, defaultDeny } = networkPolicies(config, { apiServerCidrs });
+            const allows = allow.map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-np-${p.metadata.name}`, inNamespace(p, ns), { parent: this }));
+            // Nothing in the deny's data refers to the allows: only a declared dependency puts it last.
+            new k8s.networking.v1.NetworkPolicy(`${name}-np-${defaultDeny.metadata.name}`, inNamespace(defaultDeny, ns), {
                 parent: this,
-                dependsOn: [namespace, ...allows],
+                dependsOn: allows,
             });
         }
 
@@ -99,16 +117,16 @@ export class InferenceService extends pulumi.ComponentResource {
             const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
             new k8s.apiextensions.CustomResource(`${name}-envoyfilter-${kebab}`, filter, { parent: this, dependsOn: platformReady });
         }
-        new k8s.apiextensions.CustomResource(`${name}-health-route`, healthModelsRoute(config), {
+        new k8s.apiextensions.CustomResource(`${name}-health-route`, inNamespace(healthModelsRoute(config), ns), {
             parent: this,
-            dependsOn: [namespace, ...platformReady],
+            dependsOn: platformReady,
         });
 
         const timeout = `${readyTimeoutSeconds(config)}s`;
-        this.service = new k8s.apiextensions.CustomResource(`${name}-service`, llmInferenceService(config, secrets), {
+        this.service = new k8s.apiextensions.CustomResource(`${name}-service`, inNamespace(llmInferenceService(config, secrets), ns), {
             parent: this,
             // The pods reference the Secrets and ServiceAccount by name, which implies no dependency: declare it.
-            dependsOn: [namespace, ...secretResources, ...platformReady, ...(args.tpuPool ? [args.tpuPool] : [])],
+            dependsOn: [...secretResources, ...platformReady, ...(args.tpuPool ? [args.tpuPool] : [])],
             ...(w.replicas > 0 ? { customTimeouts: { create: timeout, update: timeout } } : {}),
         });
 

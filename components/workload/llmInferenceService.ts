@@ -1,4 +1,14 @@
-import { KSERVE_TLS_CERT, KSERVE_TLS_KEY, kserveNames, MAIN_CONTAINER, MODEL_MOUNT_PATH, PORTS, stackLabels } from "../../config/names";
+import {
+    HF_TOKEN_ENV,
+    HF_TOKEN_KEY,
+    KSERVE_TLS_CERT,
+    KSERVE_TLS_KEY,
+    kserveNames,
+    MAIN_CONTAINER,
+    MODEL_MOUNT_PATH,
+    PORTS,
+    stackLabels,
+} from "../../config/names";
 import { TPU_NODE_LABELS, TPU_RESOURCE, TPU_TAINT } from "../../config/tpu";
 import { StackConfig } from "../../config/types";
 import {
@@ -16,14 +26,6 @@ import { schedulerTemplate } from "./schedulerConfig";
  * The LLMInferenceService of the guide's step 5, as typed data: vLLM on single-host TPU v6e with prefix caching,
  * KServe's router (HTTPRoute, InferencePool, EPP) bound to the stack's Gateway, and a readiness wait for `pulumi up`.
  */
-
-/**
- * Key of the Hugging Face token in its Secret. KServe's storage initializer, which downloads `hf://` models before
- * vLLM starts, reads credentials from the Secrets of the pod's ServiceAccount under this key; vLLM reads the same
- * value from its environment.
- */
-export const HF_TOKEN_KEY = "HF_TOKEN";
-export const HF_TOKEN_ENV = "HF_TOKEN";
 
 /**
  * vLLM's OpenAI server (`vllm serve`, as in KServe's own template), started directly, without a shell. The EA1

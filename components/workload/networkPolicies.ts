@@ -1,4 +1,5 @@
-import { PORTS, POD_LABELS, STACK_NAMES, kserveNames, stackLabels } from "../../config/names";
+import * as pulumi from "@pulumi/pulumi";
+import { ISTIO_PORTS, KUBE_DNS, NAMESPACE_NAME_LABEL, PORTS, POD_LABELS, STACK_NAMES, kserveNames, stackLabels } from "../../config/names";
 import { StackConfig } from "../../config/types";
 
 /**
@@ -13,19 +14,22 @@ import { StackConfig } from "../../config/types";
  * | metricsNamespace (when set) | vLLM / EPP pods | 8000 / 9090, sidecar 15020, 15090 |
  * | every pod | kube-dns (kube-system) | 53 UDP+TCP |
  * | every pod (its sidecar) | istiod (Istio namespace) | 15012 (xDS and certificates) |
- * | EPP pods | Kubernetes API server | 443 (it watches Pods and its InferencePool) |
+ * | EPP pods | Kubernetes API server (the cluster endpoint /32; any address when not given) | 443 (it watches Pods and its InferencePool) |
  * | vLLM pods | public internet | 443 (storage initializer: model download) |
  *
  * Not needed, so not allowed: kubelet probes (the node's own traffic to its pods is never subject to
  * NetworkPolicy, so the guide's "any pod on 8000" rule only opened the port to the whole cluster); traffic from
  * istiod to the pods (sidecars dial istiod, never the reverse; 15017 is istiod's webhook port, called by the API
  * server, not by pods); any "allow all" egress.
+ *
+ * The builder is pure data: the one value only known once the cluster exists, the API server's address, comes in
+ * as an Input (`apiServerCidrs`), which the NetworkPolicy arguments accept as they are.
  */
 
 export interface NetworkPolicyPeer {
     podSelector?: { matchLabels: Record<string, string> };
     namespaceSelector?: { matchLabels: Record<string, string> };
-    ipBlock?: { cidr: string; except?: string[] };
+    ipBlock?: { cidr: pulumi.Input<string>; except?: string[] };
 }
 
 export interface NetworkPolicyPort {
@@ -43,22 +47,11 @@ export interface NetworkPolicy {
     };
 }
 
-const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 const inNamespace = (ns: string) => ({ matchLabels: { [NAMESPACE_NAME_LABEL]: ns } });
 const tcp = (...ports: number[]): NetworkPolicyPort[] => ports.map((port) => ({ protocol: "TCP", port }));
 
-/** kube-dns pods on GKE (Dataplane V2 clusters keep the label). */
-export const KUBE_DNS = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } } as const;
-
-/** Ports of the Istio control plane and sidecars the policies refer to. */
-export const ISTIO_PORTS = {
-    /** istiod xDS over mTLS and the CA (certificate signing): what every sidecar dials. */
-    istiodXds: 15012,
-    /** Sidecar's merged Prometheus endpoint (app + Envoy), the target of Istio's scrape annotations. */
-    sidecarMergedMetrics: 15020,
-    /** Envoy's own Prometheus stats. */
-    sidecarEnvoyMetrics: 15090,
-} as const;
+/** Every IPv4 address. */
+export const ANY_IPV4 = "0.0.0.0/0";
 
 /** Addresses that are never "the internet": RFC 1918, CGNAT (used by some GKE pod ranges) and link-local. */
 export const NON_PUBLIC_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
@@ -67,12 +60,22 @@ export interface NetworkPolicyOptions {
     /**
      * Where the EPP reaches the Kubernetes API server. On GKE the control plane is outside the cluster: the
      * `kubernetes` Service's ClusterIP is translated to the control plane's endpoint before Dataplane V2 applies
-     * policy, so a rule for the ClusterIP or for a pod selector never matches. The endpoint is a Google address
-     * (public endpoint) or one in the control-plane range (private endpoint) that the program does not know when it
-     * builds the policy, so the default is any address on 443 for the EPP pods only; pass the cluster endpoint as
-     * a /32 to narrow it.
+     * policy, so a rule for the ClusterIP or for a pod selector never matches; a rule for the endpoint does. The
+     * component passes the cluster endpoint as a /32 (`apiServerCidr`). Without it the fallback is any address on
+     * 443, for the EPP pods only: the policy still isolates everything else, but the EPP could reach any HTTPS host.
      */
-    apiServerCidrs?: string[];
+    apiServerCidrs?: pulumi.Input<string>[];
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/**
+ * The API server endpoint as a single-address CIDR. GKE reports the endpoint as a bare IPv4 address; anything else
+ * (a hostname, a URL) cannot go into an ipBlock, and failing here names the value instead of an API-server rejection.
+ */
+export function apiServerCidr(address: string): string {
+    if (!IPV4.test(address)) throw new Error(`the API server address must be an IPv4 address for a NetworkPolicy ipBlock, got "${address}"`);
+    return `${address}/32`;
 }
 
 /** The allow policies, and the namespace-wide deny that must come last (see the component). */
@@ -94,7 +97,7 @@ export function networkPolicies(config: StackConfig, options: NetworkPolicyOptio
     const metricsPeer: NetworkPolicyPeer[] = metrics ? [{ namespaceSelector: inNamespace(metrics) }] : [];
     const labels = stackLabels("network-policy");
     const meta = (name: string) => ({ name, namespace: ns, labels });
-    const apiServerCidrs = options.apiServerCidrs ?? ["0.0.0.0/0"];
+    const apiServerCidrs = options.apiServerCidrs ?? [ANY_IPV4];
 
     const workload: NetworkPolicy = {
         metadata: meta(`${names.serviceName}-workload`),
@@ -110,7 +113,7 @@ export function networkPolicies(config: StackConfig, options: NetworkPolicyOptio
             ],
             egress: [
                 // Model download by the storage initializer (Hugging Face, S3 over HTTPS), never in-cluster.
-                { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_PUBLIC_CIDRS } }], ports: tcp(443) },
+                { to: [{ ipBlock: { cidr: ANY_IPV4, except: NON_PUBLIC_CIDRS } }], ports: tcp(443) },
             ],
         },
     };
@@ -143,8 +146,8 @@ export function networkPolicies(config: StackConfig, options: NetworkPolicyOptio
                 {
                     to: [{ namespaceSelector: inNamespace(KUBE_DNS.namespace), podSelector: { matchLabels: { ...KUBE_DNS.labels } } }],
                     ports: [
-                        { protocol: "UDP", port: 53 },
-                        { protocol: "TCP", port: 53 },
+                        { protocol: "UDP", port: KUBE_DNS.port },
+                        { protocol: "TCP", port: KUBE_DNS.port },
                     ],
                 },
             ],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_SOURCES } from "../../config/versions";
-import { KSERVE_CHART, KSERVE_PKI, STACK_NAMES } from "../../config/names";
+import { KSERVE_CHART, KSERVE_PKI, STACK_NAMES, gatewayNames } from "../../config/names";
 import { certificateSchema, clusterIssuerSchema } from "../../crds/certManager";
 import { gatewaySchema } from "../../crds/gateway";
 import { istioPatchSchema, istioSchema } from "../../crds/istio";
@@ -12,10 +12,11 @@ import {
     controllerServiceAccountArgs,
     kserveValues,
     leaderWorkerSetValues,
+    mergeValues,
     releaseArgs,
     sailOperatorValues,
 } from "../../components/platform/charts";
-import { addressFromStatus, gatewayDeploymentOverlay, gatewayNames, gatewayObject, gatewayParameters } from "../../components/platform/gatewayObjects";
+import { addressFromStatus, gatewayDeploymentOverlay, gatewayObject, gatewayParameters } from "../../components/platform/gatewayObjects";
 import {
     GKE_CNI_PATHS,
     ISTIOD_ENV,
@@ -73,6 +74,47 @@ describe("Helm release arguments", () => {
         expect(leaderWorkerSetValues()).toEqual({});
         expect(leaderWorkerSetValues("pull")).toEqual({ imagePullSecrets: [{ name: "pull" }] });
         expect(kserveValues()).toEqual({});
+    });
+
+    it("pass the stack's values unchanged when stack config adds none", () => {
+        const values = certManagerValues("cert-manager", "pull");
+        expect(mergeValues(values, {})).toEqual(values);
+        const args = releaseArgs({ name: "cert-manager", source: DEFAULT_SOURCES.certManager, values, timeoutSeconds: 600 });
+        expect(args.values).toEqual(values);
+    });
+
+    it("deep-merge the stack config's values over the stack's: nested keys overridden, siblings kept, arrays replaced", () => {
+        const stack = certManagerValues("cert-manager", "pull");
+        const user = {
+            global: { leaderElection: { namespace: "kube-system" }, imagePullSecrets: [{ name: "mirror" }], priorityClassName: "critical" },
+            image: { repository: "registry.example.com/cert-manager-controller" },
+        };
+        const merged = releaseArgs({ name: "cert-manager", source: { ...DEFAULT_SOURCES.certManager, values: user }, values: stack, timeoutSeconds: 600 }).values;
+        expect(merged).toEqual({
+            crds: { enabled: true, keep: true },
+            global: { leaderElection: { namespace: "kube-system" }, imagePullSecrets: [{ name: "mirror" }], priorityClassName: "critical" },
+            image: { repository: "registry.example.com/cert-manager-controller" },
+        });
+        // Only the overridden key of a nested object changes.
+        expect(mergeValues(stack, { global: { leaderElection: { namespace: "kube-system" } } })).toEqual({
+            crds: { enabled: true, keep: true },
+            global: { leaderElection: { namespace: "kube-system" }, imagePullSecrets: [{ name: "pull" }] },
+        });
+        // Neither side is modified.
+        expect(stack).toEqual(certManagerValues("cert-manager", "pull"));
+        expect(user.global.imagePullSecrets).toEqual([{ name: "mirror" }]);
+    });
+
+    it("let a value replace an object or a scalar whole, and keep a null (Helm's key deletion)", () => {
+        expect(mergeValues({ a: { b: 1 }, c: 2 }, { a: "flat", c: { d: 3 } })).toEqual({ a: "flat", c: { d: 3 } });
+        expect(mergeValues({ a: { b: 1, c: 2 } }, { a: { b: null } })).toEqual({ a: { b: null, c: 2 } });
+        expect(mergeValues({ list: [1, 2, 3] }, { list: [4] })).toEqual({ list: [4] });
+    });
+
+    it("give KServe exactly the stack config's values on top of its own empty ones", () => {
+        const user = { controller: { image: { repository: "registry.example.com/rhoai/kserve-controller", tag: "3.4" } } };
+        const args = releaseArgs({ name: "kserve", source: { ...DEFAULT_SOURCES.kserve, values: user }, values: kserveValues(), timeoutSeconds: 900 });
+        expect(args.values).toEqual(user);
     });
 
     it("pre-create KServe's controller ServiceAccount with the pull secret and Helm's adoption metadata", () => {

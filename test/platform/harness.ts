@@ -8,6 +8,29 @@ export function runPlatform(opts: RunStackOptions = {}): Promise<CapturedStack> 
     return runStack({ ...opts, program: join(__dirname, "platformProgram") });
 }
 
+/**
+ * Runs a program that must fail on a resource (e.g. a read of something missing) and returns the run's error. The
+ * SDK also rejects each output promise of that resource, which nothing in the program awaits; those rejections are
+ * collected and returned here, instead of failing the test file as unhandled, so the test can check them too.
+ */
+export async function runFailure(run: () => Promise<unknown>): Promise<{ error: Error; unhandled: Error[] }> {
+    const previous = process.listeners("unhandledRejection");
+    const unhandled: Error[] = [];
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", (reason) => unhandled.push(reason instanceof Error ? reason : new Error(String(reason))));
+    try {
+        await run();
+    } catch (err) {
+        return { error: err as Error, unhandled };
+    } finally {
+        // Node reports a rejection once the microtask queue drains; let it, before the test runner's listeners return.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        process.removeAllListeners("unhandledRejection");
+        for (const listener of previous) process.on("unhandledRejection", listener);
+    }
+    throw new Error("expected the program to fail, but it ran");
+}
+
 /** Names of the resource's ancestors, nearest first. */
 export function ancestors(s: CapturedStack, r: CapturedResource): string[] {
     const byName = new Map(s.resources.map((x) => [x.name, x]));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { dependencyClosure, descendants, runPlatform, validateCaptured } from "./harness";
+import { runStack } from "../helpers/stack";
+import { dependencyClosure, descendants, runFailure, runPlatform, validateCaptured } from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -10,31 +11,67 @@ const ISTIO_PATCH = "kubernetes:sailoperator.io/v1:IstioPatch";
 const ISTIO_CNI = "kubernetes:sailoperator.io/v1:IstioCNI";
 const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
 const DEPLOYMENT_PATCH = "kubernetes:apps/v1:DeploymentPatch";
+const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+
+/** The CRDs of the workload's kinds, spelled out: a wrong group or plural in config/names.ts must fail here. */
+const WORKLOAD_CRD_NAMES = [
+    "envoyfilters.networking.istio.io",
+    "httproutes.gateway.networking.k8s.io",
+    "inferencepools.inference.networking.x-k8s.io",
+    "llminferenceservices.serving.kserve.io",
+];
+const NOT_INSTALLED = { installOperators: false, gatewayName: "shared-gw", gatewayNamespace: "ingress" };
 
 describe("installOperators = false", () => {
-    it("installs nothing, reads the existing Gateway for its address, and has nothing to wait for", async () => {
-        const s = await runPlatform({ config: { installOperators: false, gatewayName: "shared-gw", gatewayNamespace: "ingress" } });
+    it("installs nothing, reads the existing Gateway and the workload's CRDs, and makes the workload wait for those reads", async () => {
+        const s = await runPlatform({ config: NOT_INSTALLED });
         const inPlatform = descendants(s, "platform");
         expect(inPlatform.filter((r) => !r.read && r.custom)).toEqual([]);
         const read = inPlatform.filter((r) => r.read);
-        expect(read).toHaveLength(1);
-        expect(read[0].type).toBe(GATEWAY);
-        expect(read[0].provider).toBeTruthy();
+        expect(read.map((r) => r.type).sort()).toEqual([CRD, CRD, CRD, CRD, GATEWAY]);
+        for (const r of read) expect(r.provider, r.name).toBeTruthy();
         expect(s.resources.filter((r) => r.type === RELEASE || r.type === NAMESPACE || r.type === CONFIG_FILE)).toEqual([]);
         expect(s.outputs.gatewayIp).toBe("192.0.2.10");
-        expect(s.outputs.ready).toEqual([]);
+        expect([...(s.outputs.ready as string[])].sort()).toEqual(read.map((r) => r.name).sort());
     });
 
-    it("reads the Gateway named in config", async () => {
-        const ids: string[] = [];
+    it("reads the Gateway named in config and each CRD by its name", async () => {
+        const ids: Record<string, string[]> = {};
         await runPlatform({
-            config: { installOperators: false, gatewayName: "shared-gw", gatewayNamespace: "ingress" },
+            config: NOT_INSTALLED,
             mockState: (args) => {
-                if (args.type === GATEWAY && args.id) ids.push(args.id);
+                if (args.id) (ids[args.type] ??= []).push(args.id);
                 return undefined;
             },
         });
-        expect(ids).toEqual(["ingress/shared-gw"]);
+        expect(ids[GATEWAY]).toEqual(["ingress/shared-gw"]);
+        expect([...ids[CRD]].sort()).toEqual(WORKLOAD_CRD_NAMES);
+    });
+
+    it.each(WORKLOAD_CRD_NAMES)("fails the run, naming %s, on a cluster without that CRD", async (missing) => {
+        const { error, unhandled } = await runFailure(() =>
+            runPlatform({
+                config: NOT_INSTALLED,
+                mockState: (args) => {
+                    if (args.type === CRD && args.id === missing) throw new Error(`resource "${missing}" was not found`);
+                    return undefined;
+                },
+            }),
+        );
+        expect(error.message).toContain(`failed to read resource #${missing}`);
+        for (const e of unhandled) expect(e.message).toContain(missing);
+    });
+
+    it("makes the workload's custom resources wait for every read", async () => {
+        const s = await runStack({ config: NOT_INSTALLED });
+        const reads = s.resources.filter((r) => r.read && (r.type === CRD || r.type === GATEWAY)).map((r) => r.name);
+        expect(reads).toHaveLength(5);
+        const service = s.one("kubernetes:serving.kserve.io/v1alpha1:LLMInferenceService");
+        const routes = s.byType("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
+        const filters = s.byType("kubernetes:networking.istio.io/v1alpha3:EnvoyFilter");
+        expect(routes.length).toBeGreaterThan(0);
+        expect(filters.length).toBeGreaterThan(0);
+        for (const r of [service, ...routes, ...filters]) expect(r.dependsOn, r.name).toEqual(expect.arrayContaining(reads));
     });
 });
 
@@ -109,6 +146,8 @@ describe("sources and gateway overrides", () => {
                 kserveChart: "oci://registry.example.com/rhoai/kserve",
                 kserveVersion: "3.4.0",
                 istioVersion: "v1.27-latest",
+                sailOperatorChartValues: JSON.stringify({ image: "registry.example.com/ossm/sail-operator:3.2.1" }),
+                kserveChartValues: JSON.stringify({ controller: { image: "registry.example.com/rhoai/kserve-controller:3.4" } }),
                 gatewayApiCrdsUrl: "https://mirror.example.com/gateway-api/v1.3.0/standard-install.yaml",
                 inferenceExtensionCrdsUrl: "https://mirror.example.com/gie/v1.1.0/manifests.yaml",
             },
@@ -119,6 +158,13 @@ describe("sources and gateway overrides", () => {
         expect(byName("sail-operator").repositoryOpts).toBeUndefined();
         expect(byName("lws")).toMatchObject({ version: "0.7.1" });
         expect(byName("kserve")).toMatchObject({ chart: "oci://registry.example.com/rhoai/kserve", version: "3.4.0", namespace: "opendatahub" });
+        // Values from stack config land in their release, over the stack's own (the pull secret stays).
+        expect(byName("sail-operator").values).toEqual({ imagePullSecrets: ["rhaiis-pull-secret"], image: "registry.example.com/ossm/sail-operator:3.2.1" });
+        expect(byName("kserve").values).toEqual({ controller: { image: "registry.example.com/rhoai/kserve-controller:3.4" } });
+        expect(byName("cert-manager").values).toEqual({
+            crds: { enabled: true, keep: true },
+            global: { leaderElection: { namespace: "cert-manager" }, imagePullSecrets: [{ name: "rhaiis-pull-secret" }] },
+        });
         expect(s.one(ISTIO).inputs).toMatchObject({ spec: { version: "v1.27-latest" } });
         expect(s.one(ISTIO_CNI).inputs).toMatchObject({ spec: { version: "v1.27-latest" } });
         expect(s.byType(CONFIG_FILE).map((f) => f.inputs.file).sort()).toEqual([

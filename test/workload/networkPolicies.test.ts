@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { NetworkPolicy, NetworkPolicyOptions, NetworkPolicyPeer, networkPolicies as build } from "../../components/workload/networkPolicies";
+import {
+    NON_PUBLIC_CIDRS,
+    NetworkPolicy,
+    NetworkPolicyOptions,
+    NetworkPolicyPeer,
+    apiServerCidr,
+    networkPolicies as build,
+} from "../../components/workload/networkPolicies";
 import { StackConfig } from "../../config/types";
 import { stackConfig } from "./fixtures";
 
@@ -31,8 +38,15 @@ function ipIn(ip: string, cidr: string): boolean {
     return Math.floor(n(ip) / size) === Math.floor(n(base) / size);
 }
 
+/** The builder takes the API server's CIDR as an Input; these tests hand it plain strings, never an Output. */
+function cidrOf(peer: NetworkPolicyPeer): string | undefined {
+    const cidr = peer.ipBlock?.cidr;
+    if (cidr !== undefined && typeof cidr !== "string") throw new Error("the evaluator needs plain CIDRs");
+    return cidr;
+}
+
 function peerMatches(peer: NetworkPolicyPeer, policyNs: string, ep: Endpoint): boolean {
-    if (peer.ipBlock) return ep.ip !== undefined && ipIn(ep.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => ipIn(ep.ip!, c));
+    if (peer.ipBlock) return ep.ip !== undefined && ipIn(ep.ip, cidrOf(peer)!) && !(peer.ipBlock.except ?? []).some((c) => ipIn(ep.ip!, c));
     if (ep.namespace === undefined) return false;
     const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, { "kubernetes.io/metadata.name": ep.namespace }) : ep.namespace === policyNs;
     const podOk = peer.podSelector ? selects(peer.podSelector, ep.labels) : true;
@@ -84,9 +98,15 @@ const internet: Endpoint = { ip: "13.107.42.14" };
 const gkeControlPlane: Endpoint = { ip: "34.118.0.5" };
 const privateControlPlane: Endpoint = { ip: "172.16.0.2" };
 const clusterPodIp: Endpoint = { ip: "10.52.3.7" };
+/** What the component passes: the cluster endpoint as a /32. */
+const WITH_API_SERVER: NetworkPolicyOptions = { apiServerCidrs: [apiServerCidr(gkeControlPlane.ip!)] };
 
-describe("NetworkPolicies (enabled)", () => {
-    const policies = networkPolicies(stackConfig({ networkPolicies: true }));
+/** Egress rules that reach every IPv4 address (minus any `except`), by policy name. */
+const openIpRules = (policies: NetworkPolicy[]) =>
+    policies.flatMap((p) => (p.spec.egress ?? []).filter((r) => r.to.some((t) => cidrOf(t) === "0.0.0.0/0")).map((r) => ({ name: p.metadata.name, r })));
+
+describe("NetworkPolicies (enabled, with the API server's address)", () => {
+    const policies = networkPolicies(stackConfig({ networkPolicies: true }), WITH_API_SERVER);
 
     it("deny everything by default, both ways, in the workload namespace", () => {
         const deny = policies.find((p) => p.metadata.name === "default-deny")!;
@@ -110,8 +130,7 @@ describe("NetworkPolicies (enabled)", () => {
         ["EPP -> kube-dns 53/TCP", { from: epp, to: kubeDns, port: 53 }, true],
         ["vLLM sidecar -> istiod 15012", { from: vllm, to: istiod, port: 15012 }, true],
         ["EPP sidecar -> istiod 15012", { from: epp, to: istiod, port: 15012 }, true],
-        ["EPP -> GKE control plane 443 (public endpoint)", { from: epp, to: gkeControlPlane, port: 443 }, true],
-        ["EPP -> GKE control plane 443 (private endpoint)", { from: epp, to: privateControlPlane, port: 443 }, true],
+        ["EPP -> GKE control plane 443", { from: epp, to: gkeControlPlane, port: 443 }, true],
         ["vLLM -> internet 443 (model download)", { from: vllm, to: internet, port: 443 }, true],
     ] as const)("allow %s", (_, flow, expected) => {
         expect(allowed(policies, flow as Flow)).toBe(expected);
@@ -131,6 +150,9 @@ describe("NetworkPolicies (enabled)", () => {
         ["vLLM -> istiod 15017", { from: vllm, to: istiod, port: 15017 }],
         ["istiod -> vLLM 15012", { from: istiod, to: vllm, port: 15012 }],
         ["EPP -> internet 80", { from: epp, to: internet, port: 80 }],
+        ["EPP -> internet 443 (only the API server's address)", { from: epp, to: internet, port: 443 }],
+        ["EPP -> another private address 443", { from: epp, to: privateControlPlane, port: 443 }],
+        ["EPP -> GKE control plane 80", { from: epp, to: gkeControlPlane, port: 80 }],
         ["vLLM -> any pod 8000", { from: vllm, to: anyPod, port: 8000 }],
         ["vLLM -> GKE metadata server 80", { from: vllm, to: { ip: "169.254.169.254" }, port: 80 }],
     ] as const)("deny %s", (_, flow) => {
@@ -153,11 +175,43 @@ describe("NetworkPolicies (enabled)", () => {
                 }
             }
         }
-        // Only the EPP's API-server rule reaches any address, and only on 443.
-        const openIpRules = policies.flatMap((p) =>
-            (p.spec.egress ?? []).filter((r) => r.to.some((t) => t.ipBlock?.cidr === "0.0.0.0/0")).map((r) => ({ name: p.metadata.name, r })),
-        );
-        for (const { r } of openIpRules) expect(r.ports).toEqual([{ protocol: "TCP", port: 443 }]);
+        // Only the vLLM pods' model download reaches any address: public ones, on 443.
+        expect(openIpRules(policies)).toEqual([
+            {
+                name: "qwen-3b-tpu-svc-workload",
+                r: { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_PUBLIC_CIDRS } }], ports: [{ protocol: "TCP", port: 443 }] },
+            },
+        ]);
+        expect(JSON.stringify(policies.filter((p) => p.metadata.name !== "qwen-3b-tpu-svc-workload"))).not.toContain("0.0.0.0/0");
+    });
+
+    it("send the EPP to the API server's address only", () => {
+        const scheduler = policies.find((p) => p.metadata.name === "qwen-3b-tpu-svc-scheduler")!;
+        expect(scheduler.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: "34.118.0.5/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
+    });
+});
+
+describe("NetworkPolicies without the API server's address (fallback)", () => {
+    const policies = networkPolicies(stackConfig({ networkPolicies: true }));
+
+    it("let the EPP reach any address on 443 and nothing else on other ports", () => {
+        expect(allowed(policies, { from: epp, to: gkeControlPlane, port: 443 })).toBe(true);
+        expect(allowed(policies, { from: epp, to: privateControlPlane, port: 443 })).toBe(true);
+        expect(allowed(policies, { from: epp, to: internet, port: 80 })).toBe(false);
+        expect(allowed(policies, { from: vllm, to: privateControlPlane, port: 443 })).toBe(false);
+        expect(openIpRules(policies).map((x) => x.name).sort()).toEqual(["qwen-3b-tpu-svc-scheduler", "qwen-3b-tpu-svc-workload"]);
+        for (const { r } of openIpRules(policies)) expect(r.ports).toEqual([{ protocol: "TCP", port: 443 }]);
+    });
+});
+
+describe("apiServerCidr", () => {
+    it("makes a /32 of the cluster endpoint", () => {
+        expect(apiServerCidr("192.0.2.1")).toBe("192.0.2.1/32");
+        expect(apiServerCidr("34.118.0.5")).toBe("34.118.0.5/32");
+    });
+
+    it.each(["", "https://192.0.2.1", "192.0.2.1/32", "256.0.2.1", "192.0.2", "kubernetes.example.com", "2001:db8::1"])("rejects %j", (address) => {
+        expect(() => apiServerCidr(address)).toThrow(/IPv4 address/);
     });
 });
 
@@ -169,12 +223,6 @@ describe("NetworkPolicies with options", () => {
         expect(allowed(policies, { from: prometheus, to: vllm, port: 15090 })).toBe(true);
         expect(allowed(policies, { from: prometheus, to: epp, port: 9002 })).toBe(false);
         expect(allowed(policies, { from: anyPod, to: vllm, port: 15090 })).toBe(false);
-    });
-
-    it("narrow the EPP's API-server egress to given addresses", () => {
-        const policies = networkPolicies(stackConfig(), { apiServerCidrs: ["34.118.0.5/32"] });
-        expect(allowed(policies, { from: epp, to: gkeControlPlane, port: 443 })).toBe(true);
-        expect(allowed(policies, { from: epp, to: internet, port: 443 })).toBe(false);
     });
 
     it("follow the service name, namespaces and gateway", () => {

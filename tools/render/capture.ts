@@ -118,7 +118,7 @@ function record(rec: Recorder, req: any, urn: string, isRead: boolean): void {
     });
 }
 
-/** Replaces secret values with "[secret]", unknowns with "[unknown]" and resource references with their URN. */
+/** Replaces secret values with "[secret]" (a secret map keeps its keys), unknowns with "[unknown]" and resource references with their URN. */
 export function redact(value: unknown, path: string, secretPaths: string[]): unknown {
     if (Array.isArray(value)) return value.map((v, i) => redact(v, `${path}[${i}]`, secretPaths));
     if (value === UNKNOWN) return "[unknown]";
@@ -126,6 +126,11 @@ export function redact(value: unknown, path: string, secretPaths: string[]): unk
         const obj = value as Record<string, unknown>;
         if (obj[SIG_KEY] === SECRET_SIG) {
             secretPaths.push(path);
+            // A secret map keeps its keys (a Secret's data keys are not secret, and manifests stay valid).
+            const inner = obj.value;
+            if (inner && typeof inner === "object" && !Array.isArray(inner)) {
+                return Object.fromEntries(Object.keys(inner as object).map((k) => [k, SECRET]));
+            }
             return SECRET;
         }
         if (obj[SIG_KEY] === RESOURCE_SIG) return { resource: obj.urn };

@@ -102,13 +102,9 @@ export function manifestsByComponent(stack: CapturedStack): Map<string, unknown[
 
 function manifestOf(r: CapturedResource): unknown {
     const { inputs } = r;
-    if (r.type === "kubernetes:helm.sh/v3:Release") {
-        // A chart renders on the cluster; the reviewer sees what is installed from where, with which values.
-        return { helmRelease: r.name, ...inputs };
-    }
-    if (r.type === "kubernetes:yaml/v2:ConfigFile" || r.type === "kubernetes:yaml/v2:ConfigGroup") {
-        return { manifestBundle: r.name, ...inputs };
-    }
+    // Helm releases and upstream manifest bundles render on the cluster, not here: resources.json lists their
+    // chart, version, repository, values and URLs. The YAML files hold only Kubernetes objects, for `kubectl diff`.
+    if (r.type.startsWith("kubernetes:helm.sh/") || r.type.startsWith("kubernetes:yaml/")) return undefined;
     const kind = kubernetesKind(r.type);
     if (!kind) return undefined;
     const { apiVersion, kind: k, metadata, ...rest } = inputs as Record<string, unknown>;
