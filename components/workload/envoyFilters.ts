@@ -147,7 +147,9 @@ export function extProcFilter(config: StackConfig): EnvoyFilter {
 /**
  * Sends the request body to the EPP on the two InferencePool routes (completions `.0`, chat completions `.1`):
  * the prefix-cache scorer hashes the prompt, which is in the body. Streamed full-duplex so the gateway does not
- * buffer large prompts; responses are not sent (the EPP does not need them).
+ * buffer large prompts; responses are not sent (the EPP does not need them). Envoy requires request trailers to be
+ * sent with a full-duplex streamed body (the end of the stream is how the EPP knows the body is complete), as in
+ * the ext_proc filter Istio generates for an InferencePool; the guide's override left that out.
  */
 export function bodyForwardingFilter(config: StackConfig): EnvoyFilter {
     const names = kserveNames(config.workload);
@@ -168,6 +170,7 @@ export function bodyForwardingFilter(config: StackConfig): EnvoyFilter {
                                     request_header_mode: "SEND",
                                     response_header_mode: "SEND",
                                     request_body_mode: "FULL_DUPLEX_STREAMED",
+                                    request_trailer_mode: "SEND",
                                     response_body_mode: "NONE",
                                 },
                             },

@@ -52,6 +52,7 @@ describe("EnvoyFilters for the default config", () => {
                 request_header_mode: "SEND",
                 response_header_mode: "SEND",
                 request_body_mode: "FULL_DUPLEX_STREAMED",
+                request_trailer_mode: "SEND",
                 response_body_mode: "NONE",
             });
         }
