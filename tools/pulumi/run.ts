@@ -2,8 +2,9 @@ import { spawnSync } from "node:child_process";
 import { PROJECT_ROOT, pulumiEnv } from "./backend";
 
 /**
- * `npm run preview|up|destroy [-- --stack NAME ...]`: the Pulumi CLI (the `pulumi` npm launcher) on a stack,
- * created on first use, with the project's backend (see backend.ts). Other arguments pass through.
+ * `npm run preview|up|destroy [-- --stack NAME ...]` and `npm run pulumi -- <any pulumi command>`: the Pulumi CLI
+ * (the `pulumi` npm launcher) on a stack, created on first use, with the project's backend (see backend.ts).
+ * Other arguments pass through; `--stack` goes last so it reaches subcommands (`config set`, `stack output`).
  */
 const [command, ...rest] = process.argv.slice(2);
 const stackFlag = rest.findIndex((a) => a === "--stack" || a === "-s");
@@ -14,4 +15,4 @@ const env = pulumiEnv();
 const pulumi = (args: string[]) => spawnSync("pulumi", args, { stdio: "inherit", env, cwd: PROJECT_ROOT }).status ?? 1;
 
 if (pulumi(["stack", "select", "--create", stack]) !== 0) process.exit(1);
-process.exit(pulumi([command, "--stack", stack, ...passThrough]));
+process.exit(pulumi([command, ...passThrough, "--stack", stack]));
