@@ -8,11 +8,12 @@ import { InferenceService } from "./components/workload";
 const config = loadConfig();
 
 const gke = new GkeCluster("gke", { cluster: config.cluster, crdOwner: config.operators.crdOwner });
-const tpu = new TpuNodePool("tpu", {
-    cluster: config.cluster,
-    clusterName: gke.cluster.name,
-    serviceAccountEmail: gke.nodeServiceAccount.email,
-});
+const tpu = new TpuNodePool(
+    "tpu",
+    { cluster: config.cluster, clusterName: gke.cluster.name, serviceAccountEmail: gke.nodeServiceAccount.email },
+    // TPU nodes start with the node service account: its roles must be granted first.
+    { dependsOn: gke.nodeRoleBindings },
+);
 // Operators need the CPU pool only: they install while TPU nodes are still provisioning.
 const platform = new Platform("platform", { config, provider: gke.provider }, { dependsOn: [gke.cpuPool] });
 const service = new InferenceService(

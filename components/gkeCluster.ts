@@ -22,6 +22,8 @@ const OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
 export class GkeCluster extends pulumi.ComponentResource {
     readonly cluster: gcp.container.Cluster;
     readonly nodeServiceAccount: gcp.serviceaccount.Account;
+    /** The node service account's role grants: any node pool using the account waits for them. */
+    readonly nodeRoleBindings: gcp.projects.IAMMember[];
     readonly cpuPool: gcp.container.NodePool;
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
@@ -39,7 +41,7 @@ export class GkeCluster extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const roleBindings = NODE_SERVICE_ACCOUNT_ROLES.map(
+        this.nodeRoleBindings = NODE_SERVICE_ACCOUNT_ROLES.map(
             (role) =>
                 new gcp.projects.IAMMember(
                     `${name}-nodes-${role.split("/")[1]}`,
@@ -96,7 +98,7 @@ export class GkeCluster extends pulumi.ComponentResource {
             // The autoscaler owns the node count once the pool exists.
             {
                 parent: this,
-                dependsOn: roleBindings,
+                dependsOn: this.nodeRoleBindings,
                 // A fixed pool name: a replacement (e.g. another machine type) must delete the old pool first.
                 deleteBeforeReplace: true,
                 ignoreChanges: ["initialNodeCount"],
@@ -110,7 +112,12 @@ export class GkeCluster extends pulumi.ComponentResource {
             this.cluster.masterAuth.clusterCaCertificate.apply((ca) => ca ?? ""),
         );
 
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            // deleteUnreachable: if the cluster is already gone, destroy drops its objects from state instead of failing.
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: true },
+            { parent: this },
+        );
 
         this.registerOutputs({ clusterName: this.cluster.name, kubeconfig: this.kubeconfig });
     }

@@ -94,8 +94,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { group: "Scheduler", key: "maxPrefixBlocksToMatch", type: "integer", default: 256, description: "prefix-cache-scorer maxPrefixBlocksToMatch." },
     { group: "Scheduler", key: "lruCapacityPerServer", type: "integer", default: 31250, description: "prefix-cache-scorer lruCapacityPerServer." },
     // Secrets
-    { group: "Secrets", key: "redhatPullSecret", type: "string", secret: true, description: "Docker config JSON for registry.redhat.io (`pulumi config set --secret redhatPullSecret < auth.json`); required when an image is on registry.redhat.io." },
-    { group: "Secrets", key: "huggingfaceToken", type: "string", secret: true, description: "Hugging Face token (`pulumi config set --secret huggingfaceToken hf_...`); required for hf:// models." },
+    { group: "Secrets", key: "redhatPullSecret", type: "string", secret: true, description: "Docker config JSON for registry.redhat.io, set with `--secret` (`config set --secret redhatPullSecret < auth.json`); required when an image or chart is on registry.redhat.io." },
+    { group: "Secrets", key: "huggingfaceToken", type: "string", secret: true, description: "Hugging Face token, set with `--secret` (`config set --secret huggingfaceToken hf_...`); required for hf:// models." },
 ];
 
 export function configKey(key: string): ConfigKey {

@@ -67,6 +67,10 @@ describe("GKE cluster, CPU pool and TPU pool (dev defaults)", () => {
         expect(nodeConfig.reservationAffinity).toBeUndefined();
         expect(tpu.parent).toBe("tpu");
         expect(tpu.dependsOn).toContain("gke-cluster");
+        // Both pools start nodes as the node service account, only once its roles are granted.
+        const grants = s.byType("gcp:projects/iAMMember:IAMMember").map((r) => r.name);
+        expect(s.one("tpu-inference:gke:TpuNodePool").dependsOn).toEqual(expect.arrayContaining(grants));
+        expect(s.one(NODE_POOL, "gke-cpu").dependsOn).toEqual(expect.arrayContaining(grants));
     });
 
     it("uses a dedicated node service account with least-privilege roles", () => {
@@ -128,13 +132,15 @@ describe("what stack config changes", () => {
         ]);
     });
 
-    it("zone moves the cluster and both pools, and nothing in-cluster", async () => {
+    it("zone moves the cluster, both pools and the Kubernetes provider (so everything in-cluster moves with them)", async () => {
         const moved = await runStack({ config: { zone: "us-east5-b" } });
         expect(moved.one(CLUSTER).inputs.location).toBe("us-east5-b");
         expect(moved.one(NODE_POOL, "tpu-pool").inputs.location).toBe("us-east5-b");
         expect(moved.one(NODE_POOL, "gke-cpu").inputs.location).toBe("us-east5-b");
         const changed = new Set(inputDiff(base, moved).map((d) => d.split(": ")[0]));
-        expect(changed).toEqual(new Set([`${CLUSTER} gke-cluster`, `${NODE_POOL} gke-cpu`, `${NODE_POOL} tpu-pool`]));
+        expect(changed).toEqual(new Set([`${CLUSTER} gke-cluster`, `${NODE_POOL} gke-cpu`, `${NODE_POOL} tpu-pool`, "pulumi:providers:kubernetes gke-k8s"]));
+        // The provider's kubeconfig (a secret) names the new cluster: seen by digest, never in plain text.
+        expect(inputDiff(base, moved)).toContain("pulumi:providers:kubernetes gke-k8s: secret:kubeconfig");
         expect(moved.outputs.zone).toBe("us-east5-b");
     });
 

@@ -215,10 +215,6 @@ describe("stack config validation", () => {
     it("reports every problem at once", () => {
         const ps = problems({ zone: "mars-1a", replicas: "-2", tpuMachineType: "x", namespace: "Bad" });
         expect(ps).toHaveLength(4);
-        try {
-            parseConfig(raw({ zone: "mars-1a", replicas: "-2" }));
-        } catch (err) {
-            expect((err as Error).message).toMatch(/^Invalid stack configuration \(2 problems\):\n  - /);
-        }
+        expect(() => parseConfig(raw({ zone: "mars-1a", replicas: "-2" }))).toThrow(/^Invalid stack configuration \(2 problems\):\n  - /);
     });
 });

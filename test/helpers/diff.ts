@@ -1,10 +1,14 @@
 import { CapturedStack } from "../../tools/render/capture";
 
-/** Paths (`type name: input.path`) whose values differ between two runs; resources present in one run only appear as `+`/`-`. */
+/**
+ * Paths (`type name: input.path`) whose values differ between two runs; resources present in one run only appear
+ * as `+`/`-`. Secret inputs compare by digest (`secret:path`), so a changed secret shows without being seen.
+ */
 export function inputDiff(a: CapturedStack, b: CapturedStack): string[] {
     const key = (r: { type: string; name: string }) => `${r.type} ${r.name}`;
-    const mapA = new Map(a.resources.map((r) => [key(r), r.inputs]));
-    const mapB = new Map(b.resources.map((r) => [key(r), r.inputs]));
+    const comparable = (r: CapturedStack["resources"][number]) => ({ ...r.inputs, ...prefixed(r.secretDigests) });
+    const mapA = new Map(a.resources.map((r) => [key(r), comparable(r)]));
+    const mapB = new Map(b.resources.map((r) => [key(r), comparable(r)]));
     const out: string[] = [];
     for (const k of new Set([...mapA.keys(), ...mapB.keys()])) {
         if (!mapA.has(k)) out.push(`+ ${k}`);
@@ -21,4 +25,8 @@ function walk(x: unknown, y: unknown, path: string, report: (p: string) => void)
         return;
     }
     if (JSON.stringify(x) !== JSON.stringify(y)) report(path);
+}
+
+function prefixed(digests: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(digests).map(([path, digest]) => [`secret:${path}`, digest]));
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
@@ -19,6 +20,8 @@ export interface CapturedResource {
     inputs: Record<string, unknown>;
     /** Paths (dot-separated) of inputs that were secret. */
     secretPaths: string[];
+    /** Path -> digest of each secret value, so tests can see a secret change without seeing the secret (never rendered). */
+    secretDigests: Record<string, string>;
     custom: boolean;
     /** Logical name of the explicit provider, if any. */
     provider?: string;
@@ -99,8 +102,9 @@ function record(rec: Recorder, req: any, urn: string, isRead: boolean): void {
     const name: string = req.getName();
     rec.urnToName.set(urn, name);
     const secretPaths: string[] = [];
+    const secretDigests: Record<string, string> = {};
     const raw = (isRead ? req.getProperties() : req.getObject())?.toJavaScript() ?? {};
-    const inputs = redact(raw, "", secretPaths) as Record<string, unknown>;
+    const inputs = redact(raw, "", secretPaths, secretDigests) as Record<string, unknown>;
     const deps: string[] = isRead ? [] : (req.getDependenciesList() as string[]);
     const parentUrn: string = req.getParent();
     const providerRef: string = req.getProvider() ?? "";
@@ -112,6 +116,7 @@ function record(rec: Recorder, req: any, urn: string, isRead: boolean): void {
         dependsOn: deps,
         inputs,
         secretPaths,
+        secretDigests,
         custom: isRead ? true : req.getCustom(),
         provider: providerRef ? providerRef.slice(0, providerRef.lastIndexOf("::")) : undefined,
         read: isRead || undefined,
@@ -119,13 +124,14 @@ function record(rec: Recorder, req: any, urn: string, isRead: boolean): void {
 }
 
 /** Replaces secret values with "[secret]" (a secret map keeps its keys), unknowns with "[unknown]" and resource references with their URN. */
-export function redact(value: unknown, path: string, secretPaths: string[]): unknown {
-    if (Array.isArray(value)) return value.map((v, i) => redact(v, `${path}[${i}]`, secretPaths));
+export function redact(value: unknown, path: string, secretPaths: string[], digests: Record<string, string> = {}): unknown {
+    if (Array.isArray(value)) return value.map((v, i) => redact(v, `${path}[${i}]`, secretPaths, digests));
     if (value === UNKNOWN) return "[unknown]";
     if (value && typeof value === "object") {
         const obj = value as Record<string, unknown>;
         if (obj[SIG_KEY] === SECRET_SIG) {
             secretPaths.push(path);
+            digests[path] = createHash("sha256").update(JSON.stringify(obj.value)).digest("hex").slice(0, 16);
             // A secret map keeps its keys (a Secret's data keys are not secret, and manifests stay valid).
             const inner = obj.value;
             if (inner && typeof inner === "object" && !Array.isArray(inner)) {
@@ -135,7 +141,7 @@ export function redact(value: unknown, path: string, secretPaths: string[]): unk
         }
         if (obj[SIG_KEY] === RESOURCE_SIG) return { resource: obj.urn };
         const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(obj)) out[k] = redact(v, path ? `${path}.${k}` : k, secretPaths);
+        for (const [k, v] of Object.entries(obj)) out[k] = redact(v, path ? `${path}.${k}` : k, secretPaths, digests);
         return out;
     }
     return value;
