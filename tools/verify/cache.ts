@@ -4,7 +4,7 @@ import type { Progress } from "./progress";
 import { parsePrometheus, prefixCacheCounters, type PrefixCacheCounters } from "./prom";
 import { percentile, ratio } from "./stats";
 import type { CheckStatus } from "./types";
-import { buildCacheWorkload } from "./workload";
+import { buildCacheWorkload, type CacheRequest } from "./workload";
 
 export interface CacheSample {
     group: number;
@@ -47,11 +47,15 @@ export interface CacheResult {
     requests: number;
     errors: Partial<Record<ErrorKind, number>>;
     groups: CacheGroupResult[];
-    /** cached / prompt tokens over non-first requests (usage), or hits / queries over the phase (metrics). */
+    /**
+     * cached / prompt tokens over the non-first requests: from usage, or else as hits / queries of the /metrics
+     * counters over those same requests, so both sources measure the same thing.
+     */
     cachedRatio: number | null;
     cachedRatioSource: CachedRatioSource;
-    /** Same ratio over first requests only: should be ~0, since each run's prefixes are new. */
+    /** Same ratio over first requests only (usage, else /metrics): should be ~0, since each run's prefixes are new. */
     firstCachedRatio: number | null;
+    /** /metrics prefix-cache counter deltas over the non-first requests; null when /metrics was not readable. */
     metrics: (PrefixCacheCounters & { ratio: number | null }) | null;
     samples: CacheSample[];
     failures: string[];
@@ -160,33 +164,39 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
     const errors: Partial<Record<ErrorKind, number>> = {};
     let consecutiveTransport = 0;
     let aborted: string | null = null;
-    o.progress.start("prefix cache", workload.length);
-    for (const request of workload) {
-        const outcome = await send(request.prompt);
-        if (outcome.ok) {
-            consecutiveTransport = 0;
-            const usage = outcome.value.usage;
-            samples.push({
-                group: request.group,
-                index: request.index,
-                ok: true,
-                latencyMs: outcome.latencyMs,
-                ttftMs: outcome.value.ttftMs,
-                promptTokens: usage?.promptTokens ?? null,
-                cachedTokens: usage?.cachedTokens ?? null,
-                error: null,
-            });
-        } else {
-            errors[outcome.kind] = (errors[outcome.kind] ?? 0) + 1;
-            samples.push({ group: request.group, index: request.index, ok: false, latencyMs: outcome.latencyMs, ttftMs: null, promptTokens: null, cachedTokens: null, error: outcome.message });
-            consecutiveTransport = isTransportFailure(outcome.kind) ? consecutiveTransport + 1 : 0;
-            if (consecutiveTransport >= MAX_CONSECUTIVE_TRANSPORT_FAILURES) {
-                aborted = `stopped after ${consecutiveTransport} consecutive ${outcome.kind} failures`;
-                break;
+    const sendAll = async (requests: readonly CacheRequest[]) => {
+        for (const request of requests) {
+            if (aborted !== null) return;
+            const outcome = await send(request.prompt);
+            if (outcome.ok) {
+                consecutiveTransport = 0;
+                const usage = outcome.value.usage;
+                samples.push({
+                    group: request.group,
+                    index: request.index,
+                    ok: true,
+                    latencyMs: outcome.latencyMs,
+                    ttftMs: outcome.value.ttftMs,
+                    promptTokens: usage?.promptTokens ?? null,
+                    cachedTokens: usage?.cachedTokens ?? null,
+                    error: null,
+                });
+            } else {
+                errors[outcome.kind] = (errors[outcome.kind] ?? 0) + 1;
+                samples.push({ group: request.group, index: request.index, ok: false, latencyMs: outcome.latencyMs, ttftMs: null, promptTokens: null, cachedTokens: null, error: outcome.message });
+                consecutiveTransport = isTransportFailure(outcome.kind) ? consecutiveTransport + 1 : 0;
+                if (consecutiveTransport >= MAX_CONSECUTIVE_TRANSPORT_FAILURES) aborted = `stopped after ${consecutiveTransport} consecutive ${outcome.kind} failures`;
             }
+            o.progress.update(samples.length);
         }
-        o.progress.update(samples.length);
-    }
+    };
+    o.progress.start("prefix cache", workload.length);
+    // Every group's cold first request goes out before any later one (the workload is interleaved by index), so
+    // one scrape in between splits the /metrics counters the way usage is split: cold first requests on one side,
+    // the repeats that can hit on the other.
+    await sendAll(workload.filter((r) => r.index === 0));
+    const afterFirsts = aborted === null ? await scrapePrefixCounters(client) : null;
+    await sendAll(workload.filter((r) => r.index > 0));
     o.progress.stop();
     const after = await scrapePrefixCounters(client);
 
@@ -206,10 +216,10 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
     const prompts = ok.flatMap((s) => (s.promptTokens === null ? [] : [s.promptTokens]));
     const hint = blockSizeHint(o.blockSize, prefixTokens, prompts.length > 0 ? Math.max(...prompts) : null);
 
-    const metrics =
-        before !== null && after !== null
-            ? { queries: after.queries - before.queries, hits: after.hits - before.hits, ratio: ratio(after.hits - before.hits, after.queries - before.queries) }
-            : null;
+    const delta = (from: PrefixCacheCounters | null, to: PrefixCacheCounters | null) =>
+        from !== null && to !== null ? { queries: to.queries - from.queries, hits: to.hits - from.hits, ratio: ratio(to.hits - from.hits, to.queries - from.queries) } : null;
+    const metrics = delta(afterFirsts, after);
+    const firstMetrics = delta(before, afterFirsts);
 
     let cachedRatio: number | null = null;
     let source: CachedRatioSource = "none";
@@ -233,11 +243,11 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
         warnings.push("cached_tokens not reported by server (vLLM needs --enable-prompt-tokens-details); using /metrics prefix-cache counters, which may cover only one replica behind a gateway");
         if (metrics.hits === 0) {
             status = "fail";
-            message = `no prefix-cache hits: vllm:prefix_cache_hits did not grow over ${metrics.queries} queried tokens`;
+            message = `no prefix-cache hits: vllm:prefix_cache_hits did not grow over ${metrics.queries} queried tokens of the non-first requests`;
             failures.push(`prefix cache: ${message}${hint === null ? "" : ` (${hint})`}`);
         } else {
             status = "pass";
-            message = `/metrics: ${metrics.hits} of ${metrics.queries} queried tokens were prefix-cache hits during the phase`;
+            message = `/metrics: ${metrics.hits} of ${metrics.queries} queried tokens of the non-first requests were prefix-cache hits`;
         }
     } else if (ok.length > 0) {
         status = "warn";
@@ -248,7 +258,8 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
         message = "no successful requests";
     }
     if (status !== "fail" && failures.length > 0) status = "fail";
-    const firstCachedRatio = firstReported.length > 0 ? cachedOf(firstReported) : null;
+    const firstCachedRatio =
+        firstReported.length > 0 ? cachedOf(firstReported) : firstMetrics !== null && firstMetrics.queries > 0 ? firstMetrics.ratio : null;
     if (firstCachedRatio !== null && firstCachedRatio > 0.5) {
         warnings.push(`first requests of each group were already ${(firstCachedRatio * 100).toFixed(0)}% cached: the prefixes were not new to the server`);
     }

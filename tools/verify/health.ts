@@ -39,6 +39,12 @@ export function parseModels(body: unknown): ModelCard[] | null {
     return cards;
 }
 
+/** The --expect-model verdict on a /v1/models listing, worded the same whether or not the health phase ran. */
+export function expectModelMismatch(servedIds: readonly string[], expectModel: string | null): string | null {
+    if (expectModel === null || servedIds.includes(expectModel)) return null;
+    return `model mismatch: served model id is ${servedIds.join(", ")}, expected ${expectModel}`;
+}
+
 const PROBE_PROMPT = "The capital of France is";
 const PROBE_MAX_TOKENS = 8;
 
@@ -81,9 +87,8 @@ export async function runHealth(client: VerifyClient, options: HealthOptions): P
                 return { ok: false, detail: `--model ${options.model} is not served (served: ${ids.join(", ")})` };
             }
             model = options.model ?? ids[0];
-            if (options.expectModel !== null && !ids.includes(options.expectModel)) {
-                return { ok: false, detail: `model mismatch: served model id is ${ids.join(", ")}, expected ${options.expectModel}` };
-            }
+            const mismatch = expectModelMismatch(ids, options.expectModel);
+            if (mismatch !== null) return { ok: false, detail: mismatch };
             return { ok: true, detail: `model ${model}${ids.length > 1 ? ` (of ${ids.join(", ")})` : ""}` };
         }),
     );
@@ -139,9 +144,12 @@ export async function runHealth(client: VerifyClient, options: HealthOptions): P
     };
 }
 
-/** Model detection for runs that skip the health phase: one /v1/models request, no checks. */
-export async function detectModel(client: VerifyClient): Promise<ModelCard | null> {
+export type ModelListing = { ok: true; cards: ModelCard[] } | { ok: false; error: string };
+
+/** One /v1/models request for runs that skip the health phase: model detection and the --expect-model check. */
+export async function listModels(client: VerifyClient): Promise<ModelListing> {
     const models = await client.getJson("/v1/models");
-    if (!models.ok) return null;
-    return parseModels(models.value)?.[0] ?? null;
+    if (!models.ok) return { ok: false, error: models.message };
+    const cards = parseModels(models.value);
+    return cards === null || cards.length === 0 ? { ok: false, error: "malformed response: no data[].id in /v1/models" } : { ok: true, cards };
 }

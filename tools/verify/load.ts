@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Api, LoadConfig } from "./config";
@@ -75,6 +76,9 @@ function requestBody(o: LoadPhaseOptions, prompt: string): Record<string, unknow
  * Closed-loop load: `concurrency` workers each send the next request as soon as their previous one ends; with a
  * rate, request i is additionally held until start + i/rate. Bounded by request count and/or duration, and it
  * gives up after a run of transport failures (server gone) instead of spinning until the deadline.
+ *
+ * A paced request whose slot falls after the deadline is never sent: the worker waits only until the deadline,
+ * so `--duration` bounds the phase's wall time whatever the rate.
  */
 export async function runLoadPhase(client: VerifyClient, o: LoadPhaseOptions): Promise<LoadPhaseResult> {
     const path = o.api === "chat" ? "/v1/chat/completions" : "/v1/completions";
@@ -92,6 +96,10 @@ export async function runLoadPhase(client: VerifyClient, o: LoadPhaseOptions): P
     let outputTokens = 0;
     let consecutiveTransport = 0;
     let abortedReason: string | null = null;
+    // Wakes workers waiting for a paced slot once the phase has given up, instead of letting them sleep it out.
+    const stop = new AbortController();
+    // Every waiting worker listens on it at once; that is by design, not a leak worth Node's warning.
+    setMaxListeners(o.concurrency + 1, stop.signal);
     const started = performance.now();
     const deadline = o.durationMs === null ? Infinity : started + o.durationMs;
     let lastEnd = started;
@@ -116,6 +124,7 @@ export async function runLoadPhase(client: VerifyClient, o: LoadPhaseOptions): P
             consecutiveTransport = isTransportFailure(outcome.kind) ? consecutiveTransport + 1 : 0;
             if (consecutiveTransport >= abortAfter && abortedReason === null) {
                 abortedReason = `stopped after ${consecutiveTransport} consecutive transport failures (${outcome.kind})`;
+                stop.abort();
             }
         }
         o.progress.update(byTime ? Math.min(Math.floor((lastEnd - started) / 1000), Math.ceil((o.durationMs ?? 0) / 1000)) : done);
@@ -126,9 +135,10 @@ export async function runLoadPhase(client: VerifyClient, o: LoadPhaseOptions): P
             if (abortedReason !== null || claimed >= limit || performance.now() >= deadline) return;
             const i = claimed++;
             if (o.rate !== null) {
-                const wait = started + (i * 1000) / o.rate - performance.now();
-                if (wait > 0) await sleep(wait);
-                if (abortedReason !== null || performance.now() >= deadline) return;
+                const slot = started + (i * 1000) / o.rate;
+                const wait = Math.min(slot, deadline) - performance.now();
+                if (wait > 0) await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
+                if (abortedReason !== null || slot >= deadline || performance.now() >= deadline) return;
             }
             sent += 1;
             const prompt = loadPrompt(o.indexOffset + i, o.promptTokens, o.seed, o.runId);
@@ -138,7 +148,13 @@ export async function runLoadPhase(client: VerifyClient, o: LoadPhaseOptions): P
     await Promise.all(Array.from({ length: o.concurrency }, () => worker()));
     o.progress.stop();
 
-    const elapsedMs = Math.max(0, lastEnd - started);
+    // The window throughput is measured over. A timed phase lasted until its deadline even if its last reply came
+    // earlier, and a paced phase occupied one 1/rate slot per request sent; counting only up to the last reply
+    // would divide by a shorter window than the schedule and report more req/s than was offered.
+    let end = lastEnd;
+    if (o.durationMs !== null) end = Math.max(end, Math.min(performance.now(), deadline));
+    if (o.rate !== null) end = Math.max(end, Math.min(started + (sent * 1000) / o.rate, deadline));
+    const elapsedMs = Math.max(0, end - started);
     const failed = sent - succeeded;
     return {
         name: o.name,

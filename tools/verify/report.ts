@@ -66,11 +66,11 @@ function cacheSection(c: CacheResult): string {
         c.cachedRatioSource === "usage"
             ? "usage.prompt_tokens_details.cached_tokens, non-first requests"
             : c.cachedRatioSource === "metrics"
-              ? "/metrics vllm:prefix_cache_hits / queries over the phase"
+              ? "/metrics vllm:prefix_cache_hits / queries over the non-first requests"
               : "not reported by server";
     lines.push(`Cached-token ratio: ${formatPercent(c.cachedRatio)} (${source})  ${statusLabel(c.status)}: ${c.message}`);
     if (c.metrics !== null && c.cachedRatioSource === "usage") {
-        lines.push(`/metrics prefix cache over the phase: ${c.metrics.hits} hits / ${c.metrics.queries} queried tokens (${formatPercent(c.metrics.ratio)})`);
+        lines.push(`/metrics prefix cache over the non-first requests: ${c.metrics.hits} hits / ${c.metrics.queries} queried tokens (${formatPercent(c.metrics.ratio)})`);
     }
     return lines.join("\n");
 }

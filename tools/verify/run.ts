@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { runCache, type CacheResult } from "./cache";
 import { DEFAULT_BLOCK_SIZE, tpuBlockSize, type VerifyConfig } from "./config";
-import { detectModel, runHealth, type HealthResult } from "./health";
+import { expectModelMismatch, listModels, runHealth, type HealthResult } from "./health";
 import { VerifyClient } from "./http";
 import { runLoad, type LoadResult } from "./load";
 import type { Progress } from "./progress";
@@ -57,7 +57,8 @@ export function thresholdInputs(cache: CacheResult | Skipped, load: LoadResult |
 export async function runVerify(config: VerifyConfig, progress: Progress): Promise<VerifyReport> {
     const startedAt = new Date();
     const t0 = performance.now();
-    const runId = makeRunId(config.seed);
+    // Fresh on every run, --seed or not: the seed reproduces the text, the run id keeps the prefixes new.
+    const runId = makeRunId();
     const seed = config.seed ?? Math.floor(Math.random() * 0x7fffffff);
     const client = new VerifyClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, connections: config.load.concurrency + 2 });
     const warnings: string[] = [];
@@ -66,6 +67,8 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
         let maxModelLen: number | null = null;
         let health: HealthResult | Skipped = skipped("not selected");
         let blocker: string | null = null;
+        /** /v1/models problems found without the health phase, which would otherwise have reported them. */
+        const modelFailures: string[] = [];
 
         if (config.phases.has("health")) {
             health = await runHealth(client, { model: config.model, expectModel: config.expectModel });
@@ -74,10 +77,15 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
             if (!health.reachable) blocker = "server unreachable";
             else if (!health.canServe) blocker = "no completion request succeeded in the health phase";
         } else if (config.phases.has("cache") || config.phases.has("load")) {
-            const card = await detectModel(client);
-            if (card !== null) {
-                model = model ?? card.id;
-                if (card.id === model) maxModelLen = card.maxModelLen;
+            const listing = await listModels(client);
+            if (listing.ok) {
+                model = model ?? listing.cards[0].id;
+                maxModelLen = listing.cards.find((c) => c.id === model)?.maxModelLen ?? null;
+                const mismatch = expectModelMismatch(listing.cards.map((c) => c.id), config.expectModel);
+                if (mismatch !== null) modelFailures.push(`GET /v1/models: ${mismatch}`);
+            } else if (config.expectModel !== null) {
+                // The user asked for a guarantee; not being able to check it must not read as a pass.
+                modelFailures.push(`GET /v1/models: --expect-model ${config.expectModel} could not be checked: ${listing.error}`);
             }
         }
         if (blocker === null && model === null) blocker = "no model id (/v1/models failed); pass --model";
@@ -104,6 +112,7 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
         const thresholds = evaluateThresholds(config.thresholds, thresholdInputs(cache, load));
         const failures: string[] = [];
         if (!isSkipped(health)) failures.push(...health.failures);
+        failures.push(...modelFailures);
         if (blocker !== null && (config.phases.has("cache") || config.phases.has("load"))) {
             failures.push(`cache and load phases skipped: ${blocker}`);
         }

@@ -1,9 +1,11 @@
 /**
  * Prompt generation. Words come from a list of short, common English words, each a single token in the usual BPE
- * vocabularies, so N generated words are roughly N tokens on a real server too. Everything is derived from a
- * seed, so a run can be reproduced; the run id at the start of every prompt makes each run's prefixes new to the
- * server, so the first request of a group is really cold even when verify ran a minute earlier.
+ * vocabularies, so N generated words are roughly N tokens on a real server too. The words are derived from a
+ * seed, so a run's text can be reproduced; the run id at the start of every prompt is drawn fresh for every run,
+ * seed or not, so each run's prefixes are new to the server and the first request of a group is really cold even
+ * when verify ran a minute earlier with the same --seed.
  */
+import { randomInt } from "node:crypto";
 
 const VOCABULARY = (
     "the of and to in is was for on that with as by at from his her they have had not are but this which be one " +
@@ -38,10 +40,15 @@ export function randomWords(random: () => number, count: number): string {
     return words.join(" ");
 }
 
-/** A short id unique to this run, derived from the seed when one is given so tests are reproducible. */
-export function makeRunId(seed: number | null): string {
-    const random = seed === null ? Math.random : seededRandom(seed ^ 0x5eed);
-    return Math.floor(random() * 0xffffffff).toString(36).padStart(7, "0");
+/** 36^7: every id is exactly 7 base-36 characters, one alphanumeric word, so it tokenizes the same way each run. */
+const RUN_ID_SPACE = 36 ** 7;
+
+/**
+ * A short id unique to this run. Never derived from --seed: a rerun with the same seed would otherwise repeat
+ * the previous run's prefixes, find them cached, and report a "cold" first request that was warm.
+ */
+export function makeRunId(): string {
+    return randomInt(RUN_ID_SPACE).toString(36).padStart(7, "0");
 }
 
 export interface CacheWorkloadOptions {
