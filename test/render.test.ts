@@ -18,6 +18,10 @@ describe("offline render of the dev stack", () => {
         }
     });
 
+    it("names a missing stack file in one line", () => {
+        expect(() => readStackConfig("no-such-stack")).toThrow(/^no stack file Pulumi\.no-such-stack\.yaml in .*: pick another --stack/);
+    });
+
     it("writes resources.json entries with type, name, parent, dependencies and inputs, secrets redacted", async () => {
         const files = renderFiles(await runStack({ config: { networkPolicies: true } }));
         const resources = JSON.parse(files.get("resources.json")!) as Array<Record<string, unknown>>;

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
-    // Config errors already read as a list of problems; anything else keeps its stack for debugging.
-    console.error(err.name === "StackConfigError" ? err.message : err.stack ?? String(err));
-    process.exit(1);
+    // Config and usage errors already say what to do; anything else keeps its stack for debugging.
+    const expected = err.name === "StackConfigError" || err.name === "RenderUsageError";
+    console.error(expected ? err.message : err.stack ?? String(err));
+    process.exit(err.name === "RenderUsageError" ? 2 : 1);
 });

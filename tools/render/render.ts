@@ -13,6 +13,14 @@ const SECRET_STAND_INS: Record<string, string> = {
     huggingfaceToken: "hf_render",
 };
 
+/** A render that cannot start (no such stack file): reported as one line, exit code 2. */
+export class RenderUsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "RenderUsageError";
+    }
+}
+
 export interface StackInput {
     config: Record<string, string>;
     secretKeys: string[];
@@ -21,7 +29,9 @@ export interface StackInput {
 /** Reads Pulumi.<stack>.yaml as the engine would hand it to the program (values as strings, secrets flagged). */
 export function readStackConfig(stack: string, root = ROOT): StackInput {
     const file = join(root, `Pulumi.${stack}.yaml`);
-    if (!existsSync(file)) throw new Error(`no stack file ${file}: create the stack with \`pulumi stack init ${stack}\` or pick another --stack`);
+    if (!existsSync(file)) {
+        throw new RenderUsageError(`no stack file Pulumi.${stack}.yaml in ${root}: pick another --stack, or create it (npm run pulumi -- config set project <gcp-project> --stack ${stack})`);
+    }
     const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     return stackInputFrom(doc.config ?? {});
 }
