@@ -3,10 +3,8 @@ import { nodeServiceAccountId } from "../components/gkeCluster";
 import { buildKubeconfig } from "../components/kubeconfig";
 import { CapturedStack, TEST_SECRETS, runStack } from "./helpers/stack";
 import { inputDiff } from "./helpers/diff";
+import { CLUSTER, LLMISVC, NODE_POOL } from "./helpers/types";
 
-const CLUSTER = "gcp:container/cluster:Cluster";
-const NODE_POOL = "gcp:container/nodePool:NodePool";
-const LLMISVC = "kubernetes:serving.kserve.io/v1alpha1:LLMInferenceService";
 const LLMISVC_NAME = "inference-service";
 
 describe("GKE cluster, CPU pool and TPU pool (dev defaults)", () => {

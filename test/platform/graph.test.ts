@@ -3,16 +3,8 @@ import { parse } from "yaml";
 import { TEST_SECRETS } from "../helpers/stack";
 import { CapturedStack } from "../../tools/render/capture";
 import { PLATFORM_CR_TYPES, customResource, dependencyClosure, descendants, runPlatform, validateCaptured } from "./harness";
+import { CERTIFICATE, CLUSTER_ISSUER, CONFIG_FILE, GATEWAY, ISTIO, ISTIO_CNI, NAMESPACE, RELEASE, SECRET } from "../helpers/types";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const SECRET = "kubernetes:core/v1:Secret";
-const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
-const ISTIO = "kubernetes:sailoperator.io/v1:Istio";
-const ISTIO_CNI = "kubernetes:sailoperator.io/v1:IstioCNI";
-const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
-const CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
-const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
 
 describe("Platform with the default config", () => {
     let s: CapturedStack;

@@ -2,16 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runStack } from "../helpers/stack";
 import { dependencyClosure, descendants, runFailure, runPlatform, validateCaptured } from "./harness";
+import { CONFIG_FILE, CRD, DEPLOYMENT_PATCH, GATEWAY, ISTIO, ISTIO_CNI, ISTIO_PATCH, NAMESPACE, RELEASE } from "../helpers/types";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const NAMESPACE = "kubernetes:core/v1:Namespace";
-const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
-const ISTIO = "kubernetes:sailoperator.io/v1:Istio";
-const ISTIO_PATCH = "kubernetes:sailoperator.io/v1:IstioPatch";
-const ISTIO_CNI = "kubernetes:sailoperator.io/v1:IstioCNI";
-const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
-const DEPLOYMENT_PATCH = "kubernetes:apps/v1:DeploymentPatch";
-const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
 
 /** The CRDs of the workload's kinds, spelled out: a wrong group or plural in config/names.ts must fail here. */
 const WORKLOAD_CRD_NAMES = [

@@ -2,18 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { CacheResult } from "../../tools/verify/cache";
 import type { LoadResult } from "../../tools/verify/load";
 import { makeRunId } from "../../tools/verify/workload";
-import { startSimulator, type SimulatorHandle } from "../../tools/simulator/server";
-import type { SimulatorOptions } from "../../tools/simulator/options";
-import { runCli, runJson, SMALL } from "./helpers";
+import { runCli, runJson, SMALL, withSim } from "./helpers";
 
-async function withSim<T>(options: Partial<SimulatorOptions>, fn: (sim: SimulatorHandle) => Promise<T>): Promise<T> {
-    const sim = await startSimulator(options);
-    try {
-        return await fn(sim);
-    } finally {
-        await sim.close();
-    }
-}
 
 describe("paced load with --duration", () => {
     it("does not wait for slots past the deadline and reports the rate it really achieved", async () => {

@@ -3,18 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { CacheResult } from "../../tools/verify/cache";
 import type { HealthResult } from "../../tools/verify/health";
 import type { LoadResult } from "../../tools/verify/load";
-import { startSimulator, type SimulatorHandle } from "../../tools/simulator/server";
-import type { SimulatorOptions } from "../../tools/simulator/options";
-import { runCli, runJson, SMALL } from "./helpers";
+import { runCli, runJson, SMALL, withSim } from "./helpers";
 
-async function withSim<T>(options: Partial<SimulatorOptions>, fn: (sim: SimulatorHandle) => Promise<T>): Promise<T> {
-    const sim = await startSimulator(options);
-    try {
-        return await fn(sim);
-    } finally {
-        await sim.close();
-    }
-}
 
 /** A port that was just free: nothing listens there, so connecting is refused. */
 async function closedPort(): Promise<number> {

@@ -1,3 +1,5 @@
+import { startSimulator, type SimulatorHandle } from "../../tools/simulator/server";
+import type { SimulatorOptions } from "../../tools/simulator/options";
 import { main } from "../../tools/verify/cli";
 import type { VerifyReport } from "../../tools/verify/run";
 
@@ -31,3 +33,13 @@ export async function runJson(args: string[]): Promise<{ code: number; report: V
 
 /** Small workloads: enough requests to exercise every code path, few enough to keep the suite fast. */
 export const SMALL = ["--cache-groups", "2", "--cache-requests", "3", "--serial-requests", "2", "--requests", "8", "--concurrency", "4", "--max-tokens", "8", "--seed", "7"];
+
+/** Runs `fn` against a fresh simulator on loopback, closing it whatever happens. */
+export async function withSim<T>(options: Partial<SimulatorOptions>, fn: (sim: SimulatorHandle) => Promise<T>): Promise<T> {
+    const sim = await startSimulator(options);
+    try {
+        return await fn(sim);
+    } finally {
+        await sim.close();
+    }
+}

@@ -1,11 +1,12 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CapturedResource, CapturedStack, RunStackOptions, runStack } from "../helpers/stack";
+import { NETWORK_POLICY } from "../helpers/types";
 
 /** Runs workloadProgram.ts: the cluster and the InferenceService given the cluster endpoint (mock: 192.0.2.1). */
 const runWorkload = (opts: RunStackOptions = {}) => runStack({ ...opts, program: join(__dirname, "workloadProgram") });
 
-const POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const POLICY = NETWORK_POLICY;
 const policy = (s: CapturedStack, name: string) => s.one(POLICY, `inference-np-${name}`);
 const egress = (r: CapturedResource) => ((r.inputs.spec as any).egress ?? []) as { to: { ipBlock?: { cidr: string } }[]; ports: unknown[] }[];
 

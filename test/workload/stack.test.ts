@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { validateCustomResource } from "../../crds";
 import { CapturedResource, CapturedStack, TEST_SECRETS, runStack } from "../helpers/stack";
 import { NO_SECRETS, NO_SECRETS_CONFIG } from "./fixtures";
+import { LLMISVC } from "../helpers/types";
 
 /** API groups served by Kubernetes itself (and the provider's pseudo-groups): everything else is a custom resource. */
 const BUILT_IN_GROUPS = new Set([
@@ -31,7 +32,7 @@ function customResources(s: CapturedStack): CapturedResource[] {
     });
 }
 
-const SERVICE_TYPE = "kubernetes:serving.kserve.io/v1alpha1:LLMInferenceService";
+const SERVICE_TYPE = LLMISVC;
 const workloadOf = (s: CapturedStack) => s.resources.filter((r) => r.parent === "inference");
 /** The GKE node pool of TPU machines (whatever its logical name). */
 const tpuNodePool = (s: CapturedStack) =>

@@ -53,7 +53,7 @@ function phases(value: string): PhaseName[] {
     return list;
 }
 
-interface CliOptions {
+interface CliOptions extends Thresholds {
     url?: string;
     stack: string;
     model?: string;
@@ -74,12 +74,6 @@ interface CliOptions {
     promptTokens: number;
     maxTokens: number;
     api: Api;
-    minCachedRatio?: number;
-    maxP50Ms?: number;
-    maxP99Ms?: number;
-    maxTtftP50Ms?: number;
-    maxErrorRate?: number;
-    minRps?: number;
     seed?: number;
     json: boolean;
     quiet: boolean;
