@@ -26,6 +26,13 @@ const MANAGED_VLLM_FLAGS: Record<string, string> = {
     "--ssl-keyfile": "(KServe's certificate)",
 };
 
+/** Keys earlier versions of the stack had, and what replaced them. */
+const RETIRED_KEYS: Record<string, string> = {
+    prefixBlockSize:
+        "it was the prefix-cache scorer's block size in characters, which the pinned EPP (GIE v1.4.0) refuses at start-up; " +
+        "remove it (the EPP then reads vLLM's block size itself) or set prefixBlockSizeTokens",
+};
+
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease", "istio-system"] as const;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -62,7 +69,9 @@ export function parseConfig(raw: RawConfig): StackConfig {
 
     const known = new Set(CONFIG_KEYS.map((k) => k.key));
     for (const key of Object.keys(raw.values)) {
-        if (!known.has(key) && raw.values[key] !== undefined) {
+        if (RETIRED_KEYS[key] && raw.values[key] !== undefined) {
+            problems.push(`${PROJECT_NAME}:${key} is no longer a config key: ${RETIRED_KEYS[key]}`);
+        } else if (!known.has(key) && raw.values[key] !== undefined) {
             problems.push(`${PROJECT_NAME}:${key} is not a config key of this project (see README, "Configuration")`);
         }
     }
@@ -275,9 +284,9 @@ export function parseConfig(raw: RawConfig): StackConfig {
         image: nonEmpty("eppImage", image, "must be a container image reference such as registry/repo:tag"),
         prefixCacheWeight: int("prefixCacheWeight", 0, 100),
         loadWeight: int("loadWeight", 0, 100),
-        blockSize: int("prefixBlockSize", 1, 65536),
+        blockSizeTokens: int("prefixBlockSizeTokens", 0, 65536) || undefined,
         maxPrefixBlocksToMatch: int("maxPrefixBlocksToMatch", 1, 65536),
-        lruCapacityPerServer: int("lruCapacityPerServer", 1, 10_000_000),
+        lruCapacityPerServer: int("lruCapacityPerServer", 0, 10_000_000) || undefined,
     };
     if (scheduler.prefixCacheWeight === 0) fail("prefixCacheWeight", 0, "must be at least 1: the prefix-cache scorer is what makes routing cache-aware");
 

@@ -90,9 +90,9 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { group: "Scheduler", key: "eppImage", type: "string", default: DEFAULT_IMAGES.epp, description: "EPP (llm-d inference scheduler) image; needs h2 over TLS (v0.7.0 or later)." },
     { group: "Scheduler", key: "prefixCacheWeight", type: "integer", default: 2, description: "Weight of the prefix-cache scorer." },
     { group: "Scheduler", key: "loadWeight", type: "integer", default: 1, description: "Weight of the load-aware scorer." },
-    { group: "Scheduler", key: "prefixBlockSize", type: "integer", default: 64, description: "prefix-cache-scorer blockSize." },
-    { group: "Scheduler", key: "maxPrefixBlocksToMatch", type: "integer", default: 256, description: "prefix-cache-scorer maxPrefixBlocksToMatch." },
-    { group: "Scheduler", key: "lruCapacityPerServer", type: "integer", default: 31250, description: "prefix-cache-scorer lruCapacityPerServer." },
+    { group: "Scheduler", key: "prefixBlockSizeTokens", type: "integer", default: 0, description: "prefix-cache-scorer block size in tokens; 0 lets the EPP read vLLM's real block size from `vllm:cache_config_info` (autoTune). A value pins it and turns autoTune off: it must then equal vLLM's block size." },
+    { group: "Scheduler", key: "maxPrefixBlocksToMatch", type: "integer", default: 256, description: "prefix-cache-scorer maxPrefixBlocksToMatch: how many leading blocks of a prompt the scorer matches." },
+    { group: "Scheduler", key: "lruCapacityPerServer", type: "integer", default: 0, description: "prefix-cache-scorer lruCapacityPerServer, in blocks; 0 lets the EPP derive it from vLLM's KV-cache size (autoTune) or use its default (31250)." },
     // Secrets
     { group: "Secrets", key: "redhatPullSecret", type: "string", secret: true, description: "Docker config JSON for registry.redhat.io, set with `--secret` (`config set --secret redhatPullSecret < auth.json`); required when an image or chart is on registry.redhat.io." },
     { group: "Secrets", key: "huggingfaceToken", type: "string", secret: true, description: "Hugging Face token, set with `--secret` (`config set --secret huggingfaceToken hf_...`); required for hf:// models." },

@@ -77,10 +77,11 @@ export interface SchedulerConfig {
     image: string;
     prefixCacheWeight: number;
     loadWeight: number;
-    /** prefix-cache-scorer `blockSize`. */
-    blockSize: number;
+    /** prefix-cache-scorer `blockSizeTokens`, pinned; undefined lets the scorer read vLLM's (autoTune). */
+    blockSizeTokens?: number;
     maxPrefixBlocksToMatch: number;
-    lruCapacityPerServer: number;
+    /** prefix-cache-scorer `lruCapacityPerServer` (blocks); undefined lets the scorer derive or default it. */
+    lruCapacityPerServer?: number;
 }
 
 export interface VllmConfig {

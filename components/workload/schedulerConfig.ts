@@ -1,6 +1,14 @@
 import { stringify } from "yaml";
 import { INFERENCE_POOL_GROUP, KSERVE_TLS_DIR, kserveNames, MAIN_CONTAINER, PORTS } from "../../config/names";
 import { SchedulerConfig, StackConfig } from "../../config/types";
+import {
+    EPP_CONFIG_API_VERSION,
+    EPP_CONFIG_KIND,
+    EPP_PLUGINS,
+    EndpointPickerConfig,
+    PrefixCacheScorerParameters,
+    endpointPickerConfigSchema,
+} from "../../crds/endpointPicker";
 import { PodSpec } from "../../crds/kserve";
 
 /**
@@ -15,31 +23,7 @@ import { PodSpec } from "../../crds/kserve";
  * templated names). The per-service template changes only what this stack means to change.
  */
 
-export const EPP_CONFIG_API_VERSION = "inference.networking.x-k8s.io/v1alpha1";
-export const EPP_CONFIG_KIND = "EndpointPickerConfig";
-
-/** Plugin types of the llm-d inference scheduler the default profile is made of. */
-export const EPP_PLUGINS = {
-    prefixCacheScorer: "prefix-cache-scorer",
-    loadAwareScorer: "load-aware-scorer",
-    maxScorePicker: "max-score-picker",
-    singleProfileHandler: "single-profile-handler",
-} as const;
-
 export const EPP_PROFILE = "default";
-
-export interface EndpointPickerPlugin {
-    type: string;
-    name?: string;
-    parameters?: Record<string, unknown>;
-}
-
-export interface EndpointPickerConfig {
-    apiVersion: typeof EPP_CONFIG_API_VERSION;
-    kind: typeof EPP_CONFIG_KIND;
-    plugins: EndpointPickerPlugin[];
-    schedulingProfiles: { name: string; plugins: { pluginRef: string; weight?: number }[] }[];
-}
 
 /**
  * Prefix-cache-aware scoring, explicit rather than left to the image's defaults: the prefix-cache scorer (what
@@ -52,11 +36,7 @@ export function endpointPickerConfig(scheduler: SchedulerConfig): EndpointPicker
         {
             plugin: {
                 type: EPP_PLUGINS.prefixCacheScorer,
-                parameters: {
-                    blockSize: scheduler.blockSize,
-                    maxPrefixBlocksToMatch: scheduler.maxPrefixBlocksToMatch,
-                    lruCapacityPerServer: scheduler.lruCapacityPerServer,
-                },
+                parameters: prefixCacheScorerParameters(scheduler),
             },
             weight: scheduler.prefixCacheWeight,
         },
@@ -79,9 +59,23 @@ export function endpointPickerConfig(scheduler: SchedulerConfig): EndpointPicker
     };
 }
 
-/** The config as the EPP reads it from `--config-text`. */
+/**
+ * prefix-cache-scorer parameters. By default the scorer tunes itself (`autoTune`): it reads vLLM's real block size
+ * and KV-cache capacity from `vllm:cache_config_info`, so the EPP's blocks are vLLM's blocks whatever the TPU
+ * backend chose. A block size pinned in config (in tokens, the unit of GIE v1.4.0) turns auto-tuning off, since
+ * auto-tuning would overrule it. A capacity is only sent when set; otherwise the scorer derives or defaults it.
+ */
+export function prefixCacheScorerParameters(scheduler: SchedulerConfig): PrefixCacheScorerParameters {
+    return {
+        ...(scheduler.blockSizeTokens === undefined ? {} : { autoTune: false, blockSizeTokens: scheduler.blockSizeTokens }),
+        maxPrefixBlocksToMatch: scheduler.maxPrefixBlocksToMatch,
+        ...(scheduler.lruCapacityPerServer === undefined ? {} : { lruCapacityPerServer: scheduler.lruCapacityPerServer }),
+    };
+}
+
+/** The config as the EPP reads it from `--config-text`, checked against the pinned EPP's model first. */
 export function endpointPickerConfigText(scheduler: SchedulerConfig): string {
-    return stringify(endpointPickerConfig(scheduler));
+    return stringify(endpointPickerConfigSchema.parse(endpointPickerConfig(scheduler)));
 }
 
 /**

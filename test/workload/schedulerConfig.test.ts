@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { healthModelsRoute } from "../../components/workload/httpRoute";
 import { INFERENCE_POOL_GROUP } from "../../config/names";
 import { endpointPickerConfig, eppArgs, schedulerTemplate } from "../../components/workload/schedulerConfig";
+import { endpointPickerConfigSchema } from "../../crds/endpointPicker";
 import { stackConfig } from "./fixtures";
 
 /** The value following `flag` in an argv list. */
@@ -13,12 +14,13 @@ function flagValue(args: string[], flag: string): string {
 }
 
 describe("EPP scoring config", () => {
-    it("is the explicit prefix-cache-aware profile with the configured parameters and weights", () => {
+    // docs/UPSTREAM.md rows "prefix-cache-scorer parameters" and "EPP plugin types".
+    it("is the explicit prefix-cache-aware profile: autoTune by default (no block size), the configured weights", () => {
         expect(endpointPickerConfig(stackConfig().workload.scheduler)).toEqual({
             apiVersion: "inference.networking.x-k8s.io/v1alpha1",
             kind: "EndpointPickerConfig",
             plugins: [
-                { type: "prefix-cache-scorer", parameters: { blockSize: 64, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250 } },
+                { type: "prefix-cache-scorer", parameters: { maxPrefixBlocksToMatch: 256 } },
                 { type: "load-aware-scorer" },
                 { type: "max-score-picker" },
                 { type: "single-profile-handler" },
@@ -38,11 +40,23 @@ describe("EPP scoring config", () => {
 
     it("follows config changes and drops a scorer weighted 0", () => {
         const cfg = endpointPickerConfig(
-            stackConfig({ prefixCacheWeight: 5, loadWeight: 0, prefixBlockSize: 128, maxPrefixBlocksToMatch: 64, lruCapacityPerServer: 1000 }).workload.scheduler,
+            stackConfig({ prefixCacheWeight: 5, loadWeight: 0, prefixBlockSizeTokens: 128, maxPrefixBlocksToMatch: 64, lruCapacityPerServer: 1000 }).workload.scheduler,
         );
-        expect(cfg.plugins[0]).toEqual({ type: "prefix-cache-scorer", parameters: { blockSize: 128, maxPrefixBlocksToMatch: 64, lruCapacityPerServer: 1000 } });
+        // A pinned block size is in tokens and turns autoTune off, or the scorer would overrule it.
+        expect(cfg.plugins[0]).toEqual({
+            type: "prefix-cache-scorer",
+            parameters: { autoTune: false, blockSizeTokens: 128, maxPrefixBlocksToMatch: 64, lruCapacityPerServer: 1000 },
+        });
         expect(cfg.plugins.map((p) => p.type)).not.toContain("load-aware-scorer");
         expect(cfg.schedulingProfiles[0].plugins).toEqual([{ pluginRef: "prefix-cache-scorer", weight: 5 }, { pluginRef: "max-score-picker" }]);
+    });
+
+    it("never carries the retired blockSize (characters) that makes the pinned EPP exit", () => {
+        for (const values of [{}, { prefixBlockSizeTokens: 64 }, { lruCapacityPerServer: 5 }]) {
+            const text = flagValue(eppArgs(stackConfig(values)), "--config-text");
+            expect(text).not.toMatch(/\bblockSize:/);
+            expect(endpointPickerConfigSchema.safeParse(parse(text)).success).toBe(true);
+        }
     });
 
     it("reaches the EPP as YAML in --config-text that parses back to the same object", () => {
@@ -75,5 +89,34 @@ describe("EPP flags", () => {
         const config = stackConfig({ eppImage: "quay.io/example/epp:v1" });
         expect(schedulerTemplate(config)).toEqual({ containers: [{ name: "main", image: "quay.io/example/epp:v1", args: eppArgs(config) }] });
         expect(schedulerTemplate(config, "pull").imagePullSecrets).toEqual([{ name: "pull" }]);
+    });
+});
+
+describe("EndpointPickerConfig model (GIE v1.4.0 / llm-d v0.7.0 plugin structs)", () => {
+    // docs/UPSTREAM.md row "prefix-cache-scorer parameters": unknown keys are ignored by the EPP, so the model refuses them.
+    const base = () => endpointPickerConfig(stackConfig().workload.scheduler);
+    const withPrefixParameters = (parameters: Record<string, unknown>) => {
+        const cfg = base();
+        cfg.plugins[0] = { type: "prefix-cache-scorer", parameters };
+        return endpointPickerConfigSchema.safeParse(cfg);
+    };
+
+    it("refuses the retired blockSize and any key the plugin's config struct lacks", () => {
+        expect(withPrefixParameters({ blockSize: 64 }).success).toBe(false);
+        expect(withPrefixParameters({ hashBlockSize: 64 }).success).toBe(false);
+        expect(withPrefixParameters({ blockSizeToken: 64 }).success).toBe(false);
+        expect(withPrefixParameters({ autoTune: true, blockSizeTokens: 64, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250 }).success).toBe(true);
+    });
+
+    it("refuses wrong types, non-positive sizes, unknown plugin types and top-level keys", () => {
+        expect(withPrefixParameters({ blockSizeTokens: 0 }).success).toBe(false);
+        expect(withPrefixParameters({ autoTune: "false" }).success).toBe(false);
+        const badType = base();
+        badType.plugins[1] = { type: "load-aware-scorerr" };
+        expect(endpointPickerConfigSchema.safeParse(badType).success).toBe(false);
+        const badParam = base();
+        badParam.plugins[1] = { type: "load-aware-scorer", parameters: { treshold: 10 } };
+        expect(endpointPickerConfigSchema.safeParse(badParam).success).toBe(false);
+        expect(endpointPickerConfigSchema.safeParse({ ...base(), schedulingProfile: [] }).success).toBe(false);
     });
 });
