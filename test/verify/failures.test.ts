@@ -17,6 +17,15 @@ async function closedPort(): Promise<number> {
 }
 
 describe("failure modes", () => {
+    it("server down with health skipped: the real cause, not only 'no model id'", async () => {
+        const port = await closedPort();
+        const { code, report } = await runJson(["--url", `http://127.0.0.1:${port}`, "--only", "load"]);
+        expect(code).toBe(1);
+        expect(report.failures).toEqual([
+            `cache and load phases skipped: no model id (GET /v1/models failed: connection refused (connect ECONNREFUSED 127.0.0.1:${port})); pass --model`,
+        ]);
+    });
+
     it("server down: connection refused, later phases skipped, exit 1", async () => {
         const port = await closedPort();
         const started = Date.now();
@@ -25,9 +34,10 @@ describe("failure modes", () => {
         const health = report.phases.health as HealthResult;
         expect(health.reachable).toBe(false);
         expect(health.checks[0].detail).toMatch(/^connection refused/);
-        expect(report.phases.cache).toEqual({ status: "skip", reason: "server unreachable" });
-        expect(report.phases.load).toEqual({ status: "skip", reason: "server unreachable" });
-        expect(report.failures).toContain("cache and load phases skipped: server unreachable");
+        const reason = `server unreachable (connection refused (connect ECONNREFUSED 127.0.0.1:${port}))`;
+        expect(report.phases.cache).toEqual({ status: "skip", reason });
+        expect(report.phases.load).toEqual({ status: "skip", reason });
+        expect(report.failures).toContain(`cache and load phases skipped: ${reason}`);
         expect(Date.now() - started).toBeLessThan(5000);
     });
 
@@ -54,6 +64,38 @@ describe("failure modes", () => {
             const tolerant = await runJson([...args, "--max-error-rate", "0.95"]);
             expect(tolerant.code).toBe(0);
             expect(tolerant.report.thresholds[0]).toMatchObject({ name: "error rate", pass: true });
+        });
+    });
+
+    it("health probes honour --max-error-rate: a transient 503 is retried instead of failing the run", async () => {
+        // Seed 8 with a 0.3 error rate fails the first inference request and passes the retry (reproducible).
+        await withSim({ errorRate: 0.3, errorStatus: 503, seed: 8 }, async (sim) => {
+            const strict = await runJson(["--url", sim.url, "--only", "health"]);
+            expect(strict.code).toBe(1);
+            const strictChecks = (strict.report.phases.health as HealthResult).checks;
+            expect(strictChecks[2]).toMatchObject({ name: "POST /v1/completions", status: "fail", httpStatus: 503 });
+        });
+        await withSim({ errorRate: 0.3, errorStatus: 503, seed: 8 }, async (sim) => {
+            const tolerant = await runJson(["--url", sim.url, "--skip", "cache", ...SMALL, "--max-error-rate", "0.5"]);
+            expect(tolerant.report.failures).toEqual([]);
+            expect(tolerant.code).toBe(0);
+            const checks = (tolerant.report.phases.health as HealthResult).checks;
+            expect(checks[2].status).toBe("pass");
+            expect(checks[2].detail).toMatch(/, after 2 attempts$/);
+        });
+    });
+
+    it("health retries stop at a 4xx, which would not change", async () => {
+        await withSim({ errorRate: 1, errorStatus: 429 }, async (sim) => {
+            const { report } = await runJson(["--url", sim.url, "--only", "health", "--max-error-rate", "0.5"]);
+            const checks = (report.phases.health as HealthResult).checks;
+            expect(checks[2]).toMatchObject({ status: "fail", httpStatus: 429 });
+            expect(checks[2].detail).not.toContain("attempts");
+        });
+        await withSim({ errorRate: 1, errorStatus: 503 }, async (sim) => {
+            const { report } = await runJson(["--url", sim.url, "--only", "health", "--max-error-rate", "0.5"]);
+            const checks = (report.phases.health as HealthResult).checks;
+            expect(checks[2].detail).toBe("HTTP 503: injected failure (simulator --error-rate), after 3 attempts");
         });
     });
 

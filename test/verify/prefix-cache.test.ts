@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { blockHashes, PrefixCache } from "../../tools/simulator/prefixCache";
-import { tpuBlockSize } from "../../tools/simulator/options";
 import { tokenize } from "../../tools/simulator/tokenizer";
 
 const seq = (start: number, n: number) => Array.from({ length: n }, (_, i) => start + i);
@@ -80,13 +79,5 @@ describe("PrefixCache", () => {
     it("rejects invalid sizes", () => {
         expect(() => new PrefixCache({ blockSize: 0, capacityBlocks: 1 })).toThrow(/blockSize/);
         expect(() => new PrefixCache({ blockSize: 4, capacityBlocks: -1 })).toThrow(/capacityBlocks/);
-    });
-});
-
-describe("TPU block size", () => {
-    it("is next_pow2(max_model_len)/16", () => {
-        expect(tpuBlockSize(2048)).toBe(128);
-        expect(tpuBlockSize(3000)).toBe(256);
-        expect(tpuBlockSize(8192)).toBe(512);
     });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { blockSizeHint, summarizeGroup, type CacheSample } from "../../tools/verify/cache";
-import { normalizeBaseUrl, parseDuration, parsePhaseList, tpuBlockSize } from "../../tools/verify/config";
+import { normalizeBaseUrl, parseDuration, parsePhaseList } from "../../tools/verify/config";
 import { parseModels } from "../../tools/verify/health";
 import { classifyError, classifyStatus, errorDetail, parseUsage } from "../../tools/verify/http";
 import { metric, parsePrometheus, prefixCacheCounters } from "../../tools/verify/prom";
@@ -67,11 +67,6 @@ describe("config parsing", () => {
         expect(parsePhaseList("health, load")).toEqual(["health", "load"]);
         expect(parsePhaseList("health,bogus")).toBeNull();
         expect(parsePhaseList("")).toBeNull();
-    });
-
-    it("derives the TPU block size", () => {
-        expect(tpuBlockSize(2048)).toBe(128);
-        expect(tpuBlockSize(4096)).toBe(256);
     });
 });
 

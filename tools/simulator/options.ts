@@ -1,3 +1,5 @@
+import { tpuBlockSize } from "../../config/tpuBlockSize";
+
 export type RoutingPolicy = "prefix" | "round-robin";
 
 export interface SimulatorOptions {
@@ -38,15 +40,7 @@ export interface SimulatorOptions {
     seed: number;
 }
 
-export function nextPow2(n: number): number {
-    let p = 1;
-    while (p < n) p *= 2;
-    return p;
-}
-
-export function tpuBlockSize(maxModelLen: number): number {
-    return Math.max(1, nextPow2(maxModelLen) / 16);
-}
+export { tpuBlockSize };
 
 export function resolveOptions(partial: Partial<SimulatorOptions> = {}): SimulatorOptions {
     const maxModelLen = partial.maxModelLen ?? 2048;

@@ -1,7 +1,8 @@
 import type { CacheConfig } from "./config";
 import { isTransportFailure, type ErrorKind, type VerifyClient } from "./http";
 import type { Progress } from "./progress";
-import { parsePrometheus, prefixCacheCounters, type PrefixCacheCounters } from "./prom";
+import { affinityFailure, computeAffinity, type Affinity } from "./affinity";
+import { parsePrometheus, parseSeries, prefixCacheCounters, replicaCounters, replicaDeltas, type PrefixCacheCounters, type ReplicaCounters } from "./prom";
 import { percentile, ratio } from "./stats";
 import type { CheckStatus } from "./types";
 import { buildCacheWorkload, type CacheRequest } from "./workload";
@@ -41,7 +42,7 @@ export interface CacheResult {
     status: CheckStatus;
     message: string;
     blockSize: number;
-    blockSizeSource: "option" | "max_model_len" | "default";
+    blockSizeSource: "option" | "server" | "max_model_len" | "default";
     prefixTokens: number;
     suffixTokens: number;
     requests: number;
@@ -57,6 +58,11 @@ export interface CacheResult {
     firstCachedRatio: number | null;
     /** /metrics prefix-cache counter deltas over the non-first requests; null when /metrics was not readable. */
     metrics: (PrefixCacheCounters & { ratio: number | null }) | null;
+    /** Routing affinity from the later requests' cached_tokens; null when the server does not report them. */
+    affinity: Affinity | null;
+    minAffinity: number;
+    /** Per-replica deltas over the phase when /metrics tells replicas apart (more than one label set); else null. */
+    replicas: ReplicaCounters[] | null;
     samples: CacheSample[];
     failures: string[];
     warnings: string[];
@@ -75,9 +81,15 @@ export interface CacheRunOptions {
 
 const MAX_CONSECUTIVE_TRANSPORT_FAILURES = 3;
 
-async function scrapePrefixCounters(client: VerifyClient): Promise<PrefixCacheCounters | null> {
+interface CacheScrape {
+    counters: PrefixCacheCounters | null;
+    replicas: ReplicaCounters[];
+}
+
+async function scrapePrefixCounters(client: VerifyClient): Promise<CacheScrape | null> {
     const res = await client.getText("/metrics");
-    return res.ok ? prefixCacheCounters(parsePrometheus(res.value)) : null;
+    if (!res.ok) return null;
+    return { counters: prefixCacheCounters(parsePrometheus(res.value)), replicas: replicaCounters(parseSeries(res.value)) };
 }
 
 function sum(values: readonly number[]): number {
@@ -195,6 +207,9 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
     // one scrape in between splits the /metrics counters the way usage is split: cold first requests on one side,
     // the repeats that can hit on the other.
     await sendAll(workload.filter((r) => r.index === 0));
+    // One unrelated request between the rounds: a round-robin balancer then cannot return a group to its replica just
+    // because the group count is a multiple of the replica count; a cache-aware router is not affected.
+    if (aborted === null) await send(`Spacer ${o.runId}: an unrelated request between rounds.`);
     const afterFirsts = aborted === null ? await scrapePrefixCounters(client) : null;
     await sendAll(workload.filter((r) => r.index > 0));
     o.progress.stop();
@@ -216,10 +231,22 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
     const prompts = ok.flatMap((s) => (s.promptTokens === null ? [] : [s.promptTokens]));
     const hint = blockSizeHint(o.blockSize, prefixTokens, prompts.length > 0 ? Math.max(...prompts) : null);
 
-    const delta = (from: PrefixCacheCounters | null, to: PrefixCacheCounters | null) =>
-        from !== null && to !== null ? { queries: to.queries - from.queries, hits: to.hits - from.hits, ratio: ratio(to.hits - from.hits, to.queries - from.queries) } : null;
+    const delta = (from: CacheScrape | null, to: CacheScrape | null) => {
+        const a = from?.counters ?? null;
+        const b = to?.counters ?? null;
+        return a !== null && b !== null ? { queries: b.queries - a.queries, hits: b.hits - a.hits, ratio: ratio(b.hits - a.hits, b.queries - a.queries) } : null;
+    };
     const metrics = delta(afterFirsts, after);
     const firstMetrics = delta(before, afterFirsts);
+    const replicas = before !== null && after !== null && after.replicas.length > 1 ? replicaDeltas(before.replicas, after.replicas) : null;
+    const affinity =
+        laterReported.length > 0
+            ? computeAffinity(
+                  laterReported.map((s) => ({ group: s.group, promptTokens: s.promptTokens ?? 0, cachedTokens: s.cachedTokens ?? 0 })),
+                  o.blockSize,
+                  o.config.suffixTokens,
+              )
+            : null;
 
     let cachedRatio: number | null = null;
     let source: CachedRatioSource = "none";
@@ -234,11 +261,14 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
             message = `no prefix-cache hits: the server reported 0 cached tokens on ${laterReported.length} requests that repeat a ~${prefixTokens}-token prefix`;
             failures.push(`prefix cache: ${message}${hint === null ? "" : ` (${hint})`}`);
         } else {
-            status = "pass";
+            const blind = affinity === null ? null : affinityFailure(affinity, o.config.minAffinity);
+            if (blind !== null) failures.push(`prefix cache: ${blind}`);
+            status = blind === null ? "pass" : "fail";
             message = `server reported ${cached} of ${sum(laterReported.map((s) => s.promptTokens ?? 0))} prompt tokens as cached on repeated prefixes`;
         }
     } else if (metrics !== null && metrics.queries > 0) {
         source = "metrics";
+        warnings.push("routing affinity not judged: it needs cached_tokens per request");
         cachedRatio = metrics.ratio;
         warnings.push("cached_tokens not reported by server (vLLM needs --enable-prompt-tokens-details); using /metrics prefix-cache counters, which may cover only one replica behind a gateway");
         if (metrics.hits === 0) {
@@ -279,6 +309,9 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
         cachedRatioSource: source,
         firstCachedRatio,
         metrics,
+        affinity,
+        minAffinity: o.config.minAffinity,
+        replicas,
         samples,
         failures,
         warnings,

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { LIMITS, normalizeBaseUrl, parseDuration, parsePhaseList, PHASES, type Api, type PhaseName, type Thresholds, type VerifyConfig } from "./config";
+import { DEFAULT_MIN_AFFINITY } from "./affinity";
 import { createProgress } from "./progress";
 import { formatJson, formatText } from "./report";
 import { runVerify } from "./run";
@@ -23,18 +24,22 @@ const defaultIO = (): CliIO => ({
 
 class UsageError extends Error {}
 
-function intIn(min: number, max: number) {
+/** Plain decimal digits only: Number() would also take "0x10", "1e3" or " 8 ", which a typo should not become. */
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+export function intIn(min: number, max: number) {
     return (value: string): number => {
         const n = Number(value);
-        if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
+        if (!INTEGER.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}`);
         return n;
     };
 }
 
-function numberIn(min: number, max: number) {
+export function numberIn(min: number, max: number) {
     return (value: string): number => {
         const n = Number(value);
-        if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
+        if (!DECIMAL.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}`);
         return n;
     };
 }
@@ -66,6 +71,7 @@ interface CliOptions extends Thresholds {
     cacheRequests: number;
     prefixTokens: number;
     suffixTokens: number;
+    minAffinity: number;
     serialRequests: number;
     concurrency: number;
     requests?: number;
@@ -93,11 +99,12 @@ export function buildProgram(): Command {
         .addOption(new Option("--timeout <duration>", "per-request timeout, e.g. 30s or 500ms").argParser(duration(LIMITS.timeoutMs)).default(60_000, "60s"))
         .option("--skip <phases>", `phases to skip (${PHASES.join(",")})`, phases)
         .option("--only <phases>", `phases to run (${PHASES.join(",")})`, phases)
-        .option("--block-size <tokens>", "prefix-cache block size (default: next_pow2(max_model_len)/16 from /v1/models, else 128)", intIn(1, 65_536))
+        .option("--block-size <tokens>", "prefix-cache block size (default: vllm:cache_config_info from /metrics, else the TPU rule on max_model_len, else 128)", intIn(1, 65_536))
         .option("--cache-groups <n>", "prefix groups in the cache phase", intIn(1, LIMITS.groups), 4)
         .option("--cache-requests <n>", "requests per prefix group (first one is cold)", intIn(2, LIMITS.requestsPerGroup), 4)
         .option("--prefix-tokens <n>", "shared prefix length in words (~tokens); must exceed the block size to be cacheable", tokens, 1024)
         .option("--suffix-tokens <n>", "distinct suffix length per request in words (~tokens)", tokens, 32)
+        .option("--min-affinity <ratio>", "fail the cache check below this routing affinity, cached / cacheable prefix tokens of later requests (0 disables)", numberIn(0, 1), DEFAULT_MIN_AFFINITY)
         .option("--serial-requests <n>", "requests in the serial load phase (0 skips it)", intIn(0, LIMITS.requests), 8)
         .option("--concurrency <n>", "parallel requests in the concurrent load phase", intIn(1, LIMITS.concurrency), 8)
         .option("--requests <n>", "requests in the concurrent load phase (default 64 unless --duration)", intIn(1, LIMITS.requests))
@@ -137,7 +144,7 @@ function toConfig(o: CliOptions, baseUrl: string): VerifyConfig {
         timeoutMs: o.timeout,
         phases: selected,
         blockSize: o.blockSize ?? null,
-        cache: { groups: o.cacheGroups, requestsPerGroup: o.cacheRequests, prefixTokens: o.prefixTokens, suffixTokens: o.suffixTokens, maxTokens: 8 },
+        cache: { groups: o.cacheGroups, requestsPerGroup: o.cacheRequests, prefixTokens: o.prefixTokens, suffixTokens: o.suffixTokens, maxTokens: 8, minAffinity: o.minAffinity },
         load: {
             serialRequests: o.serialRequests,
             concurrency: o.concurrency,

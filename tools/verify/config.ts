@@ -9,6 +9,8 @@ export interface CacheConfig {
     prefixTokens: number;
     suffixTokens: number;
     maxTokens: number;
+    /** Routing affinity below this fails the cache check (0 disables). */
+    minAffinity: number;
 }
 
 export interface LoadConfig {
@@ -92,11 +94,7 @@ export function normalizeBaseUrl(text: string): string | null {
     return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
-/** vLLM on TPU caches full blocks of next_pow2(max_model_len)/16 tokens. */
-export function tpuBlockSize(maxModelLen: number): number {
-    let p = 1;
-    while (p < maxModelLen) p *= 2;
-    return Math.max(1, p / 16);
-}
+/** The TPU prefix-cache block rule lives in one module shared with the simulator and config validation. */
+export { tpuBlockSize } from "../../config/tpuBlockSize";
 
 export const DEFAULT_BLOCK_SIZE = 128;

@@ -65,20 +65,52 @@ function usageDetail(body: Record<string, unknown>): string {
 export interface HealthOptions {
     model: string | null;
     expectModel: string | null;
+    /** --max-error-rate: when some failures are tolerated, a probe that fails transiently is tried again. */
+    maxErrorRate?: number;
+}
+
+/** Attempts per probe: one when no failure is tolerated, else up to HEALTH_RETRY_ATTEMPTS. */
+export const HEALTH_RETRY_ATTEMPTS = 3;
+
+export function probeAttempts(maxErrorRate: number): number {
+    return maxErrorRate > 0 ? HEALTH_RETRY_ATTEMPTS : 1;
+}
+
+/** A 5xx, timeout or dropped connection may pass; a 4xx or a malformed answer will not change on retry. */
+function retryable<T>(outcome: Outcome<T>): boolean {
+    return !outcome.ok && (outcome.kind === "http_5xx" || outcome.kind === "timeout" || outcome.kind === "connection_error");
+}
+
+/** Runs `send` until it succeeds or stops being retryable, at most `attempts` times; reports how many it took. */
+export async function withRetries<T>(attempts: number, send: () => Promise<Outcome<T>>): Promise<{ outcome: Outcome<T>; attempts: number }> {
+    let outcome = await send();
+    let used = 1;
+    while (used < attempts && retryable(outcome)) {
+        outcome = await send();
+        used += 1;
+    }
+    return { outcome, attempts: used };
+}
+
+function noteAttempts(check: CheckResult, attempts: number): CheckResult {
+    if (attempts > 1) check.detail = `${check.detail === "" ? "" : `${check.detail}, `}after ${attempts} attempts`;
+    return check;
 }
 
 export async function runHealth(client: VerifyClient, options: HealthOptions): Promise<HealthResult> {
     const checks: CheckResult[] = [];
     const failures: string[] = [];
 
-    const health = await client.getText("/health");
-    checks.push(fromOutcome("GET /health", health, () => ({ ok: true, detail: "" })));
+    const attempts = probeAttempts(options.maxErrorRate ?? 0);
+    const health = await withRetries(attempts, () => client.getText("/health"));
+    checks.push(noteAttempts(fromOutcome("GET /health", health.outcome, () => ({ ok: true, detail: "" })), health.attempts));
 
-    const models = await client.getJson("/v1/models");
+    const modelsTry = await withRetries(attempts, () => client.getJson("/v1/models"));
+    const models = modelsTry.outcome;
     let cards: ModelCard[] = [];
     let model = options.model;
     checks.push(
-        fromOutcome("GET /v1/models", models, (body) => {
+        noteAttempts(fromOutcome("GET /v1/models", models, (body) => {
             const parsed = parseModels(body);
             if (parsed === null || parsed.length === 0) return { ok: false, detail: "malformed response: no data[].id in /v1/models" };
             cards = parsed;
@@ -90,7 +122,7 @@ export async function runHealth(client: VerifyClient, options: HealthOptions): P
             const mismatch = expectModelMismatch(ids, options.expectModel);
             if (mismatch !== null) return { ok: false, detail: mismatch };
             return { ok: true, detail: `model ${model}${ids.length > 1 ? ` (of ${ids.join(", ")})` : ""}` };
-        }),
+        }), modelsTry.attempts),
     );
     const card = cards.find((c) => c.id === model);
     const maxModelLen = card?.maxModelLen ?? null;
@@ -101,31 +133,35 @@ export async function runHealth(client: VerifyClient, options: HealthOptions): P
         checks.push({ name: "POST /v1/completions", status: "skip", httpStatus: null, latencyMs: null, detail });
         checks.push({ name: "POST /v1/chat/completions", status: "skip", httpStatus: null, latencyMs: null, detail });
     } else {
-        const completion = await client.postJson("/v1/completions", { model, prompt: PROBE_PROMPT, max_tokens: PROBE_MAX_TOKENS, temperature: 0 });
+        const completion = await withRetries(attempts, () =>
+            client.postJson("/v1/completions", { model, prompt: PROBE_PROMPT, max_tokens: PROBE_MAX_TOKENS, temperature: 0 }),
+        );
         checks.push(
-            fromOutcome("POST /v1/completions", completion, (body) => {
+            noteAttempts(fromOutcome("POST /v1/completions", completion.outcome, (body) => {
                 const choice = isRecord(body) && Array.isArray(body.choices) ? body.choices[0] : undefined;
                 if (!isRecord(body) || !isRecord(choice) || typeof choice.text !== "string") {
                     return { ok: false, detail: "malformed response: no choices[0].text" };
                 }
                 return { ok: true, detail: usageDetail(body) };
+            }), completion.attempts),
+        );
+        const chat = await withRetries(attempts, () =>
+            client.postJson("/v1/chat/completions", {
+                model,
+                messages: [{ role: "user", content: "Reply with one word: hello." }],
+                max_tokens: PROBE_MAX_TOKENS,
+                temperature: 0,
             }),
         );
-        const chat = await client.postJson("/v1/chat/completions", {
-            model,
-            messages: [{ role: "user", content: "Reply with one word: hello." }],
-            max_tokens: PROBE_MAX_TOKENS,
-            temperature: 0,
-        });
         checks.push(
-            fromOutcome("POST /v1/chat/completions", chat, (body) => {
+            noteAttempts(fromOutcome("POST /v1/chat/completions", chat.outcome, (body) => {
                 const choice = isRecord(body) && Array.isArray(body.choices) ? body.choices[0] : undefined;
                 const message = isRecord(choice) ? choice.message : undefined;
                 if (!isRecord(body) || !isRecord(message) || typeof message.content !== "string") {
                     return { ok: false, detail: "malformed response: no choices[0].message.content" };
                 }
                 return { ok: true, detail: usageDetail(body) };
-            }),
+            }), chat.attempts),
         );
     }
 

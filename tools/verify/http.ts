@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Agent, request, type Dispatcher } from "undici";
-import { SseParser } from "./sse";
+import { SseParser, SseTooLarge } from "./sse";
 
 /** How a request failed; load reports count errors by these. */
 export type ErrorKind = "http_4xx" | "http_5xx" | "http_other" | "timeout" | "connection_refused" | "connection_error" | "malformed";
@@ -39,10 +39,25 @@ export interface Usage {
 export interface StreamResult {
     /** Time to the first chunk carrying generated text; null if none did. */
     ttftMs: number | null;
-    text: string;
+    /** Gaps between consecutive chunks carrying text (vLLM bench's ITL); at most MAX_ITL_SAMPLES kept. */
+    itlMs: number[];
+    /** The generated text is counted, never kept: a server streaming forever must not grow the client. */
     contentChunks: number;
     usage: Usage | null;
 }
+
+/**
+ * Memory bounds, whatever the server sends. A JSON body (models list, non-streamed completion) is small; a stream
+ * is read event by event and only counted, so its total is bounded separately and generously; one SSE event is a
+ * chunk of a few tokens. An error body is only excerpted.
+ */
+export const LIMITS_BYTES = {
+    jsonBody: 8 * 1024 * 1024,
+    stream: 64 * 1024 * 1024,
+    sseEvent: 1024 * 1024,
+    errorBody: 64 * 1024,
+};
+export const MAX_ITL_SAMPLES = 4096;
 
 /** A response that arrived but does not have the shape an OpenAI-compatible server sends. */
 export class MalformedResponse extends Error {}
@@ -138,15 +153,15 @@ export class VerifyClient {
     }
 
     getText(path: string): Promise<Outcome<string>> {
-        return this.exchange("GET", path, undefined, (res) => res.body.text());
+        return this.exchange("GET", path, undefined, (res) => readCapped(res, LIMITS_BYTES.jsonBody));
     }
 
     getJson(path: string): Promise<Outcome<unknown>> {
-        return this.exchange("GET", path, undefined, async (res) => parseJson(await res.body.text()));
+        return this.exchange("GET", path, undefined, async (res) => parseJson(await readCapped(res, LIMITS_BYTES.jsonBody)));
     }
 
     postJson(path: string, body: unknown): Promise<Outcome<unknown>> {
-        return this.exchange("POST", path, body, async (res) => parseJson(await res.body.text()));
+        return this.exchange("POST", path, body, async (res) => parseJson(await readCapped(res, LIMITS_BYTES.jsonBody)));
     }
 
     /** POSTs with stream: true and reads the SSE stream to the end, timing the first generated text. */
@@ -189,7 +204,7 @@ export class VerifyClient {
             });
             const status = res.statusCode;
             if (status < 200 || status >= 300) {
-                const text = await res.body.text().catch(() => "");
+                const text = await readCapped(res, LIMITS_BYTES.errorBody, true).catch(() => "");
                 if (timedOut) return timeoutFailure();
                 const detail = errorDetail(text);
                 return failure(classifyStatus(status), status, `HTTP ${status}${detail === "" ? "" : `: ${detail}`}`);
@@ -200,7 +215,7 @@ export class VerifyClient {
             } catch (err) {
                 res.body.destroy();
                 if (timedOut) return timeoutFailure();
-                if (err instanceof MalformedResponse) return failure("malformed", status, `malformed response: ${err.message}`);
+                if (err instanceof MalformedResponse || err instanceof SseTooLarge) return failure("malformed", status, `malformed response: ${err.message}`);
                 throw err;
             }
         } catch (err) {
@@ -213,6 +228,28 @@ export class VerifyClient {
     }
 }
 
+/**
+ * Reads a body up to `limit` bytes. Past it the body is dropped: as an error (malformed, too large) or, for an
+ * error body whose excerpt is all that is shown, by truncating.
+ */
+export async function readCapped(res: Dispatcher.ResponseData, limit: number, truncate = false): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > limit) {
+            res.body.destroy();
+            if (truncate) {
+                chunks.push(chunk.subarray(0, chunk.length - (size - limit)));
+                break;
+            }
+            throw new MalformedResponse(`body larger than ${limit} bytes`);
+        }
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString("utf8");
+}
+
 function parseJson(text: string): unknown {
     try {
         return JSON.parse(text);
@@ -223,8 +260,10 @@ function parseJson(text: string): unknown {
 }
 
 async function readStream(res: Dispatcher.ResponseData, started: number): Promise<StreamResult> {
-    const parser = new SseParser();
-    const result: StreamResult = { ttftMs: null, text: "", contentChunks: 0, usage: null };
+    const parser = new SseParser(LIMITS_BYTES.sseEvent);
+    const result: StreamResult = { ttftMs: null, itlMs: [], contentChunks: 0, usage: null };
+    let lastContentAt = 0;
+    let bytes = 0;
     let done = false;
     const handle = (data: string) => {
         if (done) return;
@@ -244,8 +283,10 @@ async function readStream(res: Dispatcher.ResponseData, started: number): Promis
             const delta = isRecord(choice.delta) ? choice.delta.content : undefined;
             const piece = typeof choice.text === "string" ? choice.text : typeof delta === "string" ? delta : "";
             if (piece === "") continue;
-            if (result.ttftMs === null) result.ttftMs = performance.now() - started;
-            result.text += piece;
+            const now = performance.now();
+            if (result.ttftMs === null) result.ttftMs = now - started;
+            else if (result.itlMs.length < MAX_ITL_SAMPLES) result.itlMs.push(now - lastContentAt);
+            lastContentAt = now;
             result.contentChunks += 1;
         }
         const usage = parseUsage(chunk.usage);
@@ -253,6 +294,8 @@ async function readStream(res: Dispatcher.ResponseData, started: number): Promis
     };
     res.body.setEncoding("utf8");
     for await (const text of res.body as AsyncIterable<string>) {
+        bytes += text.length;
+        if (bytes > LIMITS_BYTES.stream) throw new MalformedResponse(`stream longer than ${LIMITS_BYTES.stream} bytes`);
         for (const data of parser.push(text)) handle(data);
     }
     for (const data of parser.end()) handle(data);

@@ -42,10 +42,35 @@ function healthSection(h: HealthResult): string {
     return `Health\n${t.toString()}`;
 }
 
+const BLOCK_SOURCE: Record<CacheResult["blockSizeSource"], string> = {
+    option: "--block-size",
+    server: "vllm:cache_config_info",
+    max_model_len: "vLLM's TPU rule on max_model_len",
+    default: "default",
+};
+
+function affinityLines(c: CacheResult): string[] {
+    const lines: string[] = [];
+    if (c.affinity !== null && c.affinity.tokenRatio !== null) {
+        const verdict = c.minAffinity > 0 ? (c.affinity.tokenRatio >= c.minAffinity ? "PASS" : "FAIL") : "not judged";
+        lines.push(
+            `Routing affinity: ${formatPercent(c.affinity.tokenRatio)} of the cacheable prefix tokens (${c.affinity.cachedTokens}/${c.affinity.idealTokens}), ` +
+                `full-prefix hits on ${formatPercent(c.affinity.fullHitShare)} of ${c.affinity.laterRequests} later requests ` +
+                `(ideal 100%; threshold ${formatPercent(c.minAffinity)}) ${verdict}`,
+        );
+    }
+    if (c.replicas !== null) {
+        const t = table(["Replica (labels)", "Requests", "Prefix hits (tokens)", "Queried tokens", "Hit ratio"]);
+        for (const r of c.replicas) t.push([r.replica === "" ? "-" : r.replica, r.requests, r.hits, r.queries, formatPercent(r.queries > 0 ? r.hits / r.queries : null)]);
+        lines.push(`Per replica over the phase (/metrics)\n${t.toString()}`);
+    }
+    return lines;
+}
+
 function cacheSection(c: CacheResult): string {
     const lines = [
         `Prefix cache: ${c.groups.length} groups x ${c.groups[0]?.requests ?? 0} requests, shared prefix ~${c.prefixTokens} tokens, ` +
-            `cache block ${c.blockSize} tokens (${c.blockSizeSource === "option" ? "--block-size" : c.blockSizeSource === "max_model_len" ? "next_pow2(max_model_len)/16" : "default"})`,
+            `cache block ${c.blockSize} tokens (${BLOCK_SOURCE[c.blockSizeSource]})`,
     ];
     const t = table(["Group", "Prompt tok", "First TTFT", "Later TTFT (p50)", "TTFT ratio", "First latency", "Later latency (p50)", "Cached (later)"]);
     for (const g of c.groups) {
@@ -72,6 +97,7 @@ function cacheSection(c: CacheResult): string {
     if (c.metrics !== null && c.cachedRatioSource === "usage") {
         lines.push(`/metrics prefix cache over the non-first requests: ${c.metrics.hits} hits / ${c.metrics.queries} queried tokens (${formatPercent(c.metrics.ratio)})`);
     }
+    lines.push(...affinityLines(c));
     return lines.join("\n");
 }
 

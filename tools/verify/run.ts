@@ -8,6 +8,7 @@ import type { Progress } from "./progress";
 import { evaluateThresholds, type ThresholdInputs, type ThresholdResult } from "./thresholds";
 import { skipped, type Skipped } from "./types";
 import { makeRunId } from "./workload";
+import { parseSeries, servedBlockSize } from "./prom";
 
 export const REPORT_SCHEMA = "tpu-inference-stack/verify@1";
 
@@ -53,6 +54,19 @@ export function thresholdInputs(cache: CacheResult | Skipped, load: LoadResult |
     return inputs;
 }
 
+async function servedBlockSizeOf(client: VerifyClient): Promise<number | null> {
+    const res = await client.getText("/metrics");
+    return res.ok ? servedBlockSize(parseSeries(res.value)) : null;
+}
+
+/** --block-size, else what the server reports, else vLLM's TPU rule on the served max_model_len, else a default. */
+export function chooseBlockSize(option: number | null, served: number | null, maxModelLen: number | null): { blockSize: number; blockSizeSource: CacheResult["blockSizeSource"] } {
+    if (option !== null) return { blockSize: option, blockSizeSource: "option" };
+    if (served !== null) return { blockSize: served, blockSizeSource: "server" };
+    if (maxModelLen !== null) return { blockSize: tpuBlockSize(maxModelLen), blockSizeSource: "max_model_len" };
+    return { blockSize: DEFAULT_BLOCK_SIZE, blockSizeSource: "default" };
+}
+
 /** Runs the selected phases in order against config.baseUrl and nothing else, and judges the outcome. */
 export async function runVerify(config: VerifyConfig, progress: Progress): Promise<VerifyReport> {
     const startedAt = new Date();
@@ -64,6 +78,7 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
     const warnings: string[] = [];
     try {
         let model = config.model;
+        let listingError: string | null = null;
         let maxModelLen: number | null = null;
         let health: HealthResult | Skipped = skipped("not selected");
         let blocker: string | null = null;
@@ -71,10 +86,11 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
         const modelFailures: string[] = [];
 
         if (config.phases.has("health")) {
-            health = await runHealth(client, { model: config.model, expectModel: config.expectModel });
+            health = await runHealth(client, { model: config.model, expectModel: config.expectModel, maxErrorRate: config.thresholds.maxErrorRate ?? 0 });
             model = health.model;
             maxModelLen = health.maxModelLen;
-            if (!health.reachable) blocker = "server unreachable";
+            // The first failed check carries the real cause (connection refused, timeout, TLS...).
+            if (!health.reachable) blocker = `server unreachable (${health.checks.find((c) => c.status === "fail")?.detail ?? "no answer"})`;
             else if (!health.canServe) blocker = "no completion request succeeded in the health phase";
         } else if (config.phases.has("cache") || config.phases.has("load")) {
             const listing = await listModels(client);
@@ -83,15 +99,18 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
                 maxModelLen = listing.cards.find((c) => c.id === model)?.maxModelLen ?? null;
                 const mismatch = expectModelMismatch(listing.cards.map((c) => c.id), config.expectModel);
                 if (mismatch !== null) modelFailures.push(`GET /v1/models: ${mismatch}`);
-            } else if (config.expectModel !== null) {
+            } else {
+                listingError = listing.error;
+            }
+            if (!listing.ok && config.expectModel !== null) {
                 // The user asked for a guarantee; not being able to check it must not read as a pass.
                 modelFailures.push(`GET /v1/models: --expect-model ${config.expectModel} could not be checked: ${listing.error}`);
             }
         }
-        if (blocker === null && model === null) blocker = "no model id (/v1/models failed); pass --model";
+        if (blocker === null && model === null) blocker = `no model id (GET /v1/models failed: ${listingError ?? "no id listed"}); pass --model`;
 
-        const blockSize = config.blockSize ?? (maxModelLen !== null ? tpuBlockSize(maxModelLen) : DEFAULT_BLOCK_SIZE);
-        const blockSizeSource = config.blockSize !== null ? "option" : maxModelLen !== null ? "max_model_len" : "default";
+        const served = config.blockSize === null && blocker === null ? await servedBlockSizeOf(client) : null;
+        const { blockSize, blockSizeSource } = chooseBlockSize(config.blockSize, served, maxModelLen);
 
         let cache: CacheResult | Skipped = skipped("not selected");
         if (config.phases.has("cache")) {

@@ -6,6 +6,10 @@
 export class SseParser {
     private buffer = "";
     private data: string[] = [];
+    private dataLength = 0;
+
+    /** @param maxEventChars an event (or a line) longer than this throws: a server must not grow the client. */
+    constructor(private readonly maxEventChars = Infinity) {}
 
     /** Feeds decoded text; returns the data payloads of every event completed by it. */
     push(text: string): string[] {
@@ -21,6 +25,7 @@ export class SseParser {
             this.line(line, events);
         }
         this.buffer = this.buffer.slice(start);
+        if (this.buffer.length + this.dataLength > this.maxEventChars) throw new SseTooLarge(this.maxEventChars);
         return events;
     }
 
@@ -37,6 +42,7 @@ export class SseParser {
         if (line === "") {
             if (this.data.length > 0) events.push(this.data.join("\n"));
             this.data = [];
+            this.dataLength = 0;
             return;
         }
         if (line.startsWith(":")) return;
@@ -46,5 +52,13 @@ export class SseParser {
         let value = colon === -1 ? "" : line.slice(colon + 1);
         if (value.startsWith(" ")) value = value.slice(1);
         this.data.push(value);
+        this.dataLength += value.length;
+        if (this.dataLength > this.maxEventChars) throw new SseTooLarge(this.maxEventChars);
+    }
+}
+
+export class SseTooLarge extends Error {
+    constructor(limit: number) {
+        super(`server-sent event longer than ${limit} characters`);
     }
 }
