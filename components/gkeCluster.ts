@@ -99,7 +99,8 @@ export class GkeCluster extends pulumi.ComponentResource {
             {
                 parent: this,
                 dependsOn: this.nodeRoleBindings,
-                // A fixed pool name: a replacement (e.g. another machine type) must delete the old pool first.
+                // A fixed pool name: a replacement (a new zone or cluster) must delete the old pool first. Machine type
+                // and disk size change in place.
                 deleteBeforeReplace: true,
                 ignoreChanges: ["initialNodeCount"],
                 customTimeouts: { create: "30m", update: "30m", delete: "30m" },
@@ -114,8 +115,14 @@ export class GkeCluster extends pulumi.ComponentResource {
 
         this.provider = new k8s.Provider(
             `${name}-k8s`,
-            // deleteUnreachable: if the cluster is already gone, destroy drops its objects from state instead of failing.
-            { kubeconfig: this.kubeconfig, enableServerSideApply: true, deleteUnreachable: true },
+            // deleteUnreachable is opt-in: an unreachable cluster is also what an expired gcloud login looks like, and
+            // forgetting every in-cluster object then skips the waits that release the gateway's load balancer. Unset
+            // (not false) by default, so PULUMI_K8S_DELETE_UNREACHABLE=true still works for one command.
+            {
+                kubeconfig: this.kubeconfig,
+                enableServerSideApply: true,
+                ...(c.deleteUnreachable ? { deleteUnreachable: true } : {}),
+            },
             { parent: this },
         );
 

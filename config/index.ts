@@ -4,6 +4,7 @@ import { MAX_SERVICE_NAME_LENGTH, STACK_NAMES } from "./names";
 import { TPU_V6E_MACHINES, TPU_V6E_ZONES } from "./tpu";
 import { DEFAULT_SOURCES, MIN_GKE_VERSION_TPU_V6E, MIN_ISTIO_MINOR, SAIL_ISTIO_VERSIONS } from "./versions";
 import { ChartSource, ClusterConfig, StackConfig, VllmConfig } from "./types";
+import { EPP_VERSIONS, TESTED_VERSIONS, imageTag, inferencePoolApi, kserveRelease } from "./compatibility";
 
 export * from "./types";
 
@@ -231,6 +232,32 @@ export function parseConfig(raw: RawConfig): StackConfig {
         fail("istioVersion", sources.istioVersion, `must be Istio 1.${MIN_ISTIO_MINOR} or later (Gateway API Inference Extension)`);
     }
 
+    const meshFlavor = oneOf("meshFlavor", ["istio", "ossm"] as const);
+    const inferencePool = inferencePoolApi(meshFlavor, istioMinor);
+
+    // Versions that must move together (config/compatibility.ts).
+    const allowUntested = bool("allowUntestedVersions");
+    const untested = (key: string, value: string, tested: readonly string[], what: string) => {
+        if (!allowUntested && !tested.includes(value)) {
+            fail(key, value, `${what} is not one this stack is tested with (${tested.join(", ") || "none"}); set allowUntestedVersions = true to use it anyway (see README, "Upgrades")`);
+        }
+    };
+    const release = kserveRelease(sources.kserve.version);
+    if (operatorsInstalled && release?.unsupported) {
+        fail("kserveVersion", sources.kserve.version, `${release.title} cannot be deployed by this stack: ${release.unsupported}`);
+    } else if (operatorsInstalled && !release && !allowUntested) {
+        fail("kserveVersion", sources.kserve.version, 'is not a KServe chart this stack is tested with (3.4.0-ea.1-dev-<commit>); set allowUntestedVersions = true to use it anyway (see README, "Upgrades")');
+    }
+    if (operatorsInstalled) {
+        untested("certManagerVersion", sources.certManager.version, TESTED_VERSIONS.certManagerVersion, "this cert-manager chart version");
+        if (!bool("existingIstio")) untested("sailOperatorVersion", sources.sailOperator.version, TESTED_VERSIONS.sailOperatorVersion, "this Sail operator chart version");
+        untested("leaderWorkerSetVersion", sources.leaderWorkerSet.version, TESTED_VERSIONS.leaderWorkerSetVersion, "this LeaderWorkerSet chart version");
+        untested("gatewayApiCrdsUrl", sources.gatewayApiCrds.version, TESTED_VERSIONS.gatewayApiCrdsUrl, "this Gateway API release");
+        if (release && !release.unsupported) {
+            untested("inferenceExtensionCrdsUrl", sources.inferenceExtensionCrds.version, release.inferenceExtensionCrds, `with ${release.title}, this Inference Extension release`);
+        }
+    }
+
     // Gateway
     const gateway = {
         name: label("gatewayName"),
@@ -288,6 +315,9 @@ export function parseConfig(raw: RawConfig): StackConfig {
         maxPrefixBlocksToMatch: int("maxPrefixBlocksToMatch", 1, 65536),
         lruCapacityPerServer: int("lruCapacityPerServer", 0, 10_000_000) || undefined,
     };
+    // The EPP's flags and scoring config are written for these builds (with installOperators = false too: the EPP is the stack's).
+    const eppVersions = release && !release.unsupported ? release.eppVersions : EPP_VERSIONS;
+    untested("eppImage", imageTag(scheduler.image) ?? scheduler.image, eppVersions, "this EPP (llm-d-inference-scheduler) image tag");
     if (scheduler.prefixCacheWeight === 0) fail("prefixCacheWeight", 0, "must be at least 1: the prefix-cache scorer is what makes routing cache-aware");
 
     // Secrets: needed only when something pulls from registry.redhat.io.
@@ -296,8 +326,6 @@ export function parseConfig(raw: RawConfig): StackConfig {
     const redHatRefs = [
         ["vllmImage", vllmImage],
         ["eppImage", scheduler.image],
-        // The KServe EA1 chart pulls its controller images from registry.redhat.io.
-        ...(operatorsInstalled && sources.kserve.chart.includes("kserve-rhaii-xks") ? [["kserveChart", "registry.redhat.io/ (KServe EA1 chart images)"]] : []),
         ...Object.entries(sources).flatMap(([k, s]) => (typeof s === "object" && "chart" in s ? [[`${k}Chart`, s.chart]] : [])),
     ].filter(([, ref]) => /(^|\/\/)registry\.redhat\.io\//.test(ref));
     if (redHatRefs.length > 0 && redhatPullSecret === undefined) {
@@ -314,9 +342,16 @@ export function parseConfig(raw: RawConfig): StackConfig {
     }
 
     const deletionProtection = bool("deletionProtection");
+    const deleteUnreachable = bool("deleteUnreachable");
     const cpuDiskSizeGb = int("cpuDiskSizeGb", 10, 65536);
     const tpuDiskSizeGb = int("tpuDiskSizeGb", 10, 65536);
-    const operators = { install: operatorsInstalled, crdOwner, existingIstio: bool("existingIstio"), sources };
+    const operators = {
+        install: operatorsInstalled,
+        crdOwner,
+        existingIstio: bool("existingIstio"),
+        meshFlavor,
+        sources,
+    };
     const networkPolicies = bool("networkPolicies");
 
     if (problems.length > 0) throw new StackConfigError(problems);
@@ -329,6 +364,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
         releaseChannel,
         minMasterVersion,
         deletionProtection,
+        deleteUnreachable,
         cpuPool: {
             machineType: cpuMachineType,
             initialNodeCount: cpuInitial,
@@ -360,6 +396,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
             scheduler,
             networkPolicies,
             metricsNamespace,
+            inferencePool,
         },
         secrets: {
             redhatPullSecret: redhatPullSecret === undefined ? undefined : pulumi.secret(redhatPullSecret),

@@ -145,10 +145,8 @@ export const KSERVE_PKI = {
     gatewayCaFile: "ca.crt",
 } as const;
 
-/** Objects of the KServe EA1 chart the stack refers to. */
+/** Objects of the KServe EA1 chart the stack refers to (its controller's ServiceAccount: config/compatibility.ts). */
 export const KSERVE_CHART = {
-    /** ServiceAccount of the LLMInferenceService controller; its images are on registry.redhat.io. */
-    controllerServiceAccount: "llmisvc-controller-manager",
     /** Label rhaii-on-xks puts on the inference gateway's infrastructure. */
     gatewayLabel: { "serving.kserve.io/gateway": "kserve-ingress-gateway" },
 } as const;
@@ -187,14 +185,7 @@ export const KSERVE_TLS_DIR = "/var/run/kserve/tls";
 export const KSERVE_TLS_CERT = `${KSERVE_TLS_DIR}/tls.crt`;
 export const KSERVE_TLS_KEY = `${KSERVE_TLS_DIR}/tls.key`;
 
-/**
- * API group of the InferencePool the whole chain uses: the EA1 route template points its `/v1/completions` and
- * `/v1/chat/completions` rules at `inference.networking.x-k8s.io` (v1alpha2), the EA1 scheduler template passes the
- * same `--pool-group`, and upstream Istio 1.27 (the Sail 1.27 default of this stack) watches only v1alpha2 pools.
- * The controller also creates the v1 pool, which OpenShift Service Mesh 1.27 and Istio 1.28+ watch; moving to it
- * means moving KServe's route, the EPP flag and the stack's HTTPRoute together, which is why it is one constant.
- */
-export const INFERENCE_POOL_GROUP = "inference.networking.x-k8s.io";
+/** The InferencePool's kind; its API group follows the mesh (config/compatibility.ts, `workload.inferencePool`). */
 export const INFERENCE_POOL_KIND = "InferencePool";
 
 /**
@@ -202,12 +193,14 @@ export const INFERENCE_POOL_KIND = "InferencePool";
  * `installOperators = false` the platform reads each one, so a cluster without it fails at preview, naming it,
  * before anything is applied.
  */
-export const WORKLOAD_CRDS = {
-    llmInferenceService: "llminferenceservices.serving.kserve.io",
-    envoyFilter: "envoyfilters.networking.istio.io",
-    httpRoute: "httproutes.gateway.networking.k8s.io",
-    inferencePool: `inferencepools.${INFERENCE_POOL_GROUP}`,
-} as const;
+export function workloadCrds(inferencePoolGroup: string) {
+    return {
+        llmInferenceService: "llminferenceservices.serving.kserve.io",
+        envoyFilter: "envoyfilters.networking.istio.io",
+        httpRoute: "httproutes.gateway.networking.k8s.io",
+        inferencePool: `inferencepools.${inferencePoolGroup}`,
+    };
+}
 
 /** Objects the inference Gateway refers to by name: its parameters ConfigMap and the Secret holding KServe's CA. */
 export function gatewayNames(gateway: { name: string }) {

@@ -29,6 +29,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { group: "Cluster", key: "releaseChannel", type: "string", default: "REGULAR", description: "GKE release channel: RAPID, REGULAR, STABLE or EXTENDED." },
     { group: "Cluster", key: "minMasterVersion", type: "string", default: "", description: "Optional minimum GKE version (at least 1.31.2-gke.1115000 for TPU v6e); unset lets the channel decide." },
     { group: "Cluster", key: "deletionProtection", type: "boolean", default: false, description: "GKE deletion protection; while true, `pulumi destroy` cannot delete the cluster." },
+    { group: "Cluster", key: "deleteUnreachable", type: "boolean", default: false, description: "Let `pulumi destroy` and `refresh` drop in-cluster objects from state when the cluster cannot be reached. Only for a cluster that is already gone: a lapsed `gcloud` login looks the same and would orphan the gateway's load balancer." },
     { group: "Cluster", key: "cpuMachineType", type: "string", default: "n1-standard-4", description: "Machine type of the CPU pool (operators, gateway, EPP)." },
     { group: "Cluster", key: "cpuNodeCount", type: "integer", default: 2, description: "Initial node count of the CPU pool." },
     { group: "Cluster", key: "cpuMinNodes", type: "integer", default: 1, description: "CPU pool autoscaling minimum." },
@@ -44,6 +45,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     // Operators
     { group: "Operators", key: "installOperators", type: "boolean", default: true, description: "Install cert-manager, Sail/Istio, LWS, KServe and the gateway; false uses what the platform team installed." },
     { group: "Operators", key: "crdOwner", type: "string", default: "stack", description: "Who installs the Gateway API and Inference Extension CRDs: stack, or gke (GKE's managed Gateway API)." },
+    { group: "Operators", key: "meshFlavor", type: "string", default: "istio", description: "Which mesh build runs the gateway: istio (upstream, the Sail default) or ossm (OpenShift Service Mesh). With istioVersion it decides the InferencePool API the routes and the EPP use (Istio 1.27: v1alpha2; Istio 1.28+ and OSSM: v1)." },
+    { group: "Operators", key: "allowUntestedVersions", type: "boolean", default: false, description: "Accept chart, CRD and EPP versions outside the tested combinations (config/compatibility.ts). For a user who has checked the new versions' CRDs, RBAC and flags; see README, \"Upgrades\"." },
     { group: "Operators", key: "existingIstio", type: "boolean", default: false, description: "An Istio CR `default` already exists: patch it instead of creating it." },
     // Sources
     { group: "Sources", key: "certManagerChartRepo", type: "string", default: src.certManager.repo, description: "cert-manager Helm repository: https://, or oci:// (then joined with the chart name)." },

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { InferencePoolApi, MeshFlavor } from "./compatibility";
 
 /** A Helm chart as the stack installs it: where from, which version, into which namespace. */
 export interface ChartSource {
@@ -53,6 +54,8 @@ export interface ClusterConfig {
     /** Optional minimum control-plane version; validated against the TPU v6e minimum. */
     minMasterVersion?: string;
     deletionProtection: boolean;
+    /** Opt-in: drop in-cluster objects from state when the cluster is unreachable (see README, "Destroy"). */
+    deleteUnreachable: boolean;
     cpuPool: {
         machineType: string;
         initialNodeCount: number;
@@ -110,6 +113,8 @@ export interface WorkloadConfig {
     networkPolicies: boolean;
     /** Namespace allowed to scrape vLLM/EPP metrics when NetworkPolicies are on; unset = none. */
     metricsNamespace?: string;
+    /** The InferencePool API the mesh routes to: the EPP's `--pool-group` and the stack's HTTPRoute backend. */
+    inferencePool: InferencePoolApi;
 }
 
 export interface OperatorsConfig {
@@ -118,6 +123,8 @@ export interface OperatorsConfig {
     crdOwner: CrdOwner;
     /** true: an Istio CR `default` already exists; patch it (server-side apply) instead of creating it. */
     existingIstio: boolean;
+    /** Upstream Istio or OpenShift Service Mesh: with the Istio minor, decides the InferencePool API. */
+    meshFlavor: MeshFlavor;
     sources: PlatformSources;
 }
 

@@ -40,13 +40,18 @@ export const loadAwareScorerParametersSchema = z.strictObject({
     threshold: positiveInt.optional(),
 });
 
-/** Plugins without parameters the stack could set: an object with any key is refused. */
+/** max-score-picker (GIE v1.4.0): how many endpoints it returns (default 1). */
+export const maxScorePickerParametersSchema = z.strictObject({
+    maxNumOfEndpoints: positiveInt.optional(),
+});
+
+/** single-profile-handler takes no parameters: an object with any key is refused. */
 const noParameters = z.strictObject({});
 
 const PARAMETER_SCHEMAS: Record<string, z.ZodType> = {
     [EPP_PLUGINS.prefixCacheScorer]: prefixCacheScorerParametersSchema,
     [EPP_PLUGINS.loadAwareScorer]: loadAwareScorerParametersSchema,
-    [EPP_PLUGINS.maxScorePicker]: noParameters,
+    [EPP_PLUGINS.maxScorePicker]: maxScorePickerParametersSchema,
     [EPP_PLUGINS.singleProfileHandler]: noParameters,
 };
 
@@ -66,6 +71,10 @@ export const endpointPickerPluginSchema = z
         }
     });
 
+/**
+ * The top level, strict like the EPP's own decoder. Only what the stack sets is modelled (the EPP also has
+ * `featureGates`, `saturationDetector`, `data` and `flowControl`), so anything else is a change to review.
+ */
 export const endpointPickerConfigSchema = z.strictObject({
     apiVersion: z.literal(EPP_CONFIG_API_VERSION),
     kind: z.literal(EPP_CONFIG_KIND),

@@ -86,6 +86,13 @@ describe("GKE cluster, CPU pool and TPU pool (dev defaults)", () => {
         for (const r of inCluster) expect(r.provider, `${r.type} ${r.name}`).toBe(provider.name);
     });
 
+    it("keeps in-cluster state when the cluster is unreachable unless deleteUnreachable opts in (docs/UPSTREAM.md row \"deleteUnreachable\")", async () => {
+        // Absent rather than false: an explicit false would also switch off PULUMI_K8S_DELETE_UNREACHABLE.
+        expect(s.one("pulumi:providers:kubernetes").inputs).not.toHaveProperty("deleteUnreachable");
+        const optIn = await runStack({ config: { deleteUnreachable: true } });
+        expect(optIn.one("pulumi:providers:kubernetes").inputs.deleteUnreachable).toBe("true");
+    });
+
     it("installs operators after the CPU pool, never waiting for the TPU pool", () => {
         const platform = s.one("tpu-inference:platform:Platform");
         expect(platform.dependsOn).toContain("gke-cpu");

@@ -67,8 +67,8 @@ describe("stack config defaults and derived values", () => {
     });
 
     it("overrides chart sources per key", () => {
-        const o = parseConfig(raw({ kserveVersion: "3.4.0-ea.2", certManagerChartRepo: "oci://registry.example.com/charts", certManagerChart: "cert-manager" }));
-        expect(o.operators.sources.kserve.version).toBe("3.4.0-ea.2");
+        const o = parseConfig(raw({ kserveVersion: "3.4.0-ea.1-dev-7f5a245", certManagerChartRepo: "oci://registry.example.com/charts", certManagerChart: "cert-manager" }));
+        expect(o.operators.sources.kserve.version).toBe("3.4.0-ea.1-dev-7f5a245");
         // An oci:// repository is a registry path: Helm takes the full chart reference instead.
         expect(o.operators.sources.certManager).toMatchObject({ repo: "", chart: "oci://registry.example.com/charts/cert-manager", namespace: "cert-manager" });
         expect(o.operators.sources.gatewayApiCrds.version).toBe("v1.4.0");
@@ -138,8 +138,8 @@ describe("stack config validation", () => {
 
     it("requires the secrets the workload needs, without printing them", () => {
         const ps = problems({ redhatPullSecret: undefined, huggingfaceToken: undefined });
-        expect(ps.join("\n")).toContain("redhatPullSecret is not set, but vllmImage, kserveChart pull from registry.redhat.io");
-        // Operators installed by the platform team: the KServe chart is not the stack's concern.
+        // docs/UPSTREAM.md row "KServe dev chart images": the default KServe chart pulls no registry.redhat.io image.
+        expect(ps.join("\n")).toContain("redhatPullSecret is not set, but vllmImage pull from registry.redhat.io");
         expect(problems({ redhatPullSecret: undefined, installOperators: "false" })[0]).toContain("but vllmImage pull from");
         expect(ps.join("\n")).toContain("huggingfaceToken is not set, but modelUri is a Hugging Face model");
         // Without Red Hat images and with a gs:// model no secret is needed.
@@ -199,8 +199,9 @@ describe("stack config validation", () => {
         expect(problems({ istioVersion: "v1.26.6" })[0]).toContain("must be one the Sail operator 1.27.3 deploys");
         expect(parseConfig(raw({ istioVersion: "v1.27-latest" })).operators.sources.istioVersion).toBe("v1.27-latest");
         // Another Sail build knows its own list; the stack still needs 1.27+.
-        expect(parseConfig(raw({ sailOperatorVersion: "1.28.0", istioVersion: "v1.28.0" })).operators.sources.istioVersion).toBe("v1.28.0");
-        expect(problems({ sailOperatorVersion: "1.28.0", istioVersion: "v1.26.6" })[0]).toContain("must be Istio 1.27 or later");
+        const untested = { sailOperatorVersion: "1.28.0", allowUntestedVersions: "true" };
+        expect(parseConfig(raw({ ...untested, istioVersion: "v1.28.0" })).operators.sources.istioVersion).toBe("v1.28.0");
+        expect(problems({ ...untested, istioVersion: "v1.26.6" })[0]).toContain("must be Istio 1.27 or later");
     });
 
     it("bounds the TPU surge nodes", () => {
@@ -216,5 +217,57 @@ describe("stack config validation", () => {
         const ps = problems({ zone: "mars-1a", replicas: "-2", tpuMachineType: "x", namespace: "Bad" });
         expect(ps).toHaveLength(4);
         expect(() => parseConfig(raw({ zone: "mars-1a", replicas: "-2" }))).toThrow(/^Invalid stack configuration \(2 problems\):\n  - /);
+    });
+});
+
+describe("versions that must move together (config/compatibility.ts)", () => {
+    // docs/UPSTREAM.md rows "KServe controller ServiceAccount", "GIE CRD bundles", "EPP versions".
+    it("accepts the pinned combination and tells the KServe releases apart", async () => {
+        const { kserveRelease } = await import("../config/compatibility");
+        expect(parseConfig(raw()).operators.sources.kserve.version).toBe("3.4.0-ea.1-dev-8a30e66");
+        expect(kserveRelease("3.4.0-ea.1-dev-8a30e66")).toMatchObject({ controllerServiceAccount: "kserve-controller-manager", imagesOnRedHatRegistry: false });
+        expect(kserveRelease("3.4.0-ea.1+8a30e66")).toMatchObject({ controllerServiceAccount: "kserve-controller-manager", imagesOnRedHatRegistry: true });
+        expect(kserveRelease("3.4.0-ea.2-dev-37529e9")).toMatchObject({ controllerServiceAccount: "llmisvc-controller-manager" });
+        expect(kserveRelease("3.5.0")).toBeUndefined();
+    });
+
+    it("refuses KServe builds the stack cannot deploy, with the reason", () => {
+        expect(problems({ kserveVersion: "3.4.0-ea.1+8a30e66" })[0]).toMatch(/^tpu-inference:kserveVersion = "3\.4\.0-ea\.1\+8a30e66": RHOAI 3\.4 EA1, Red Hat build .* cannot be deployed by this stack: .*pull secret/);
+        expect(problems({ kserveVersion: "3.4.0-ea.2-dev-37529e9" })[0]).toContain("EA2 serves LLMInferenceService v1alpha2");
+        // Even with the opt-out: these are known not to work.
+        expect(problems({ kserveVersion: "3.4.0-ea.2-dev-37529e9", allowUntestedVersions: "true" })[0]).toContain("cannot be deployed by this stack");
+        expect(problems({ kserveVersion: "3.5.0" })[0]).toContain('is not a KServe chart this stack is tested with (3.4.0-ea.1-dev-<commit>); set allowUntestedVersions = true');
+        expect(parseConfig(raw({ kserveVersion: "3.5.0", allowUntestedVersions: "true" })).operators.sources.kserve.version).toBe("3.5.0");
+        // The platform team's KServe is not checked.
+        expect(parseConfig(raw({ kserveVersion: "3.4.0-ea.2", installOperators: "false" })).operators.install).toBe(false);
+    });
+
+    it("ties the Inference Extension CRDs and the EPP image to the KServe release", () => {
+        const gie = (v: string) => `https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/${v}/manifests.yaml`;
+        expect(problems({ inferenceExtensionCrdsUrl: gie("v1.4.0") })[0]).toBe(
+            `tpu-inference:inferenceExtensionCrdsUrl = "v1.4.0": with RHOAI 3.4 EA1, dev build (public quay.io/ghcr.io images), this Inference Extension release is not one this stack is tested with (v1.2.0); set allowUntestedVersions = true to use it anyway (see README, "Upgrades")`,
+        );
+        expect(problems({ inferenceExtensionCrdsUrl: gie("v1.5.0") })[0]).toContain("(v1.2.0)");
+        expect(problems({ eppImage: "ghcr.io/llm-d/llm-d-inference-scheduler:v0.6.0" })[0]).toContain('tpu-inference:eppImage = "v0.6.0": this EPP (llm-d-inference-scheduler) image tag is not one this stack is tested with (v0.7.0, v0.7.1)');
+        expect(problems({ eppImage: "ghcr.io/llm-d/llm-d-inference-scheduler@sha256:abcd" })[0]).toContain("eppImage");
+        expect(parseConfig(raw({ eppImage: "ghcr.io/llm-d/llm-d-inference-scheduler:v0.7.1" })).workload.scheduler.image).toContain("v0.7.1");
+        expect(problems({ eppImage: "ghcr.io/llm-d/llm-d-inference-scheduler:v0.6.0", installOperators: "false" })[0]).toContain("eppImage");
+    });
+
+    it("refuses untested chart versions of the other operators unless opted out", () => {
+        expect(problems({ leaderWorkerSetVersion: "0.8.0" })[0]).toContain('tpu-inference:leaderWorkerSetVersion = "0.8.0": this LeaderWorkerSet chart version is not one this stack is tested with (0.7.0)');
+        expect(problems({ certManagerVersion: "v1.16.0" })[0]).toContain("certManagerVersion");
+        expect(problems({ sailOperatorVersion: "1.28.0", istioVersion: "v1.28.0" })[0]).toContain("sailOperatorVersion");
+        expect(parseConfig(raw({ leaderWorkerSetVersion: "0.8.0", allowUntestedVersions: "true" })).operators.sources.leaderWorkerSet.version).toBe("0.8.0");
+    });
+
+    it("derives the InferencePool API from the mesh build and version", () => {
+        expect(parseConfig(raw()).workload.inferencePool).toEqual({ group: "inference.networking.x-k8s.io", version: "v1alpha2" });
+        expect(parseConfig(raw({ meshFlavor: "ossm", sailOperatorVersion: "3.2.1", allowUntestedVersions: "true" })).workload.inferencePool).toEqual({ group: "inference.networking.k8s.io", version: "v1" });
+        expect(problems({ meshFlavor: "linkerd" })[0]).toBe('tpu-inference:meshFlavor = "linkerd": must be one of istio, ossm');
+    });
+
+    it("refuses the retired prefixBlockSize with what replaced it", () => {
+        expect(problems({ prefixBlockSize: "64" })[0]).toMatch(/^tpu-inference:prefixBlockSize is no longer a config key: .*characters.*prefixBlockSizeTokens/);
     });
 });

@@ -1,5 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
-import { KSERVE_CHART, stackLabels } from "../../config/names";
+
 import { ChartSource } from "../../config/types";
 
 /**
@@ -104,29 +104,10 @@ export function leaderWorkerSetValues(pullSecretName?: string): Record<string, u
 }
 
 /**
- * The KServe EA1 chart is pre-rendered and takes no values; its controller's pull secret is attached to the
- * ServiceAccount the stack creates ahead of the release (see KServe). Another build that does take values gets them
- * from `kserveChartValues`.
+ * The KServe EA1 chart is pre-rendered and takes no values. Its dev build pulls public images (quay.io/opendatahub,
+ * mirrored to ghcr.io), so the controller needs no pull secret; the Red Hat build is refused in config (see
+ * config/compatibility.ts). Another build that does take values gets them from `kserveChartValues`.
  */
 export function kserveValues(): Record<string, unknown> {
     return {};
-}
-
-/**
- * The ServiceAccount the chart's controller runs as, created ahead of the release so its pods are admitted with
- * the pull secret: the EA1 chart is pre-rendered, takes no values, and pulls every image from registry.redhat.io.
- * Helm's ownership metadata lets the release adopt it; Helm's three-way merge leaves `imagePullSecrets`, which its
- * manifest does not mention, in place.
- */
-export function controllerServiceAccountArgs(namespace: string, releaseName: string, pullSecretName: string): k8s.core.v1.ServiceAccountArgs {
-    return {
-        metadata: {
-            name: KSERVE_CHART.controllerServiceAccount,
-            namespace,
-            // managed-by must read Helm for the adoption check to pass, so the stack's usual labels carry the rest.
-            labels: { ...stackLabels("kserve"), "app.kubernetes.io/managed-by": "Helm" },
-            annotations: { "meta.helm.sh/release-name": releaseName, "meta.helm.sh/release-namespace": namespace },
-        },
-        imagePullSecrets: [{ name: pullSecretName }],
-    };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { STACK_NAMES, WORKLOAD_CRDS } from "../../config/names";
+import { STACK_NAMES, workloadCrds } from "../../config/names";
 import { StackConfig } from "../../config/types";
 import { GATEWAY_API_VERSION, GATEWAY_KIND } from "../../crds/gateway";
 import { CertManager } from "./certManager";
@@ -53,7 +53,7 @@ export class Platform extends pulumi.ComponentResource {
             // Each kind the workload creates or routes to. Reads run during preview, so on a cluster without one
             // `pulumi up` stops at its preview with a read error naming the CRD, before anything is applied; the
             // workload's custom resources also depend on these reads (`ready`), which holds without a preview too.
-            const crds = Object.values(WORKLOAD_CRDS).map((crd) =>
+            const crds = Object.values(workloadCrds(config.workload.inferencePool.group)).map((crd) =>
                 k8s.apiextensions.v1.CustomResourceDefinition.get(`${name}-existing-crd-${crd}`, crd, { parent: this }),
             );
             this.gatewayAddress = gatewayAddressOf(existing, id);

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ChartSource } from "../../config/types";
-import { controllerServiceAccountArgs, kserveValues, releaseArgs } from "./charts";
+import { kserveValues, releaseArgs } from "./charts";
 import { NamespaceHandle } from "./namespaces";
 import { RELEASE_NAMES } from "../../config/names";
 
@@ -25,15 +25,6 @@ export class KServe extends pulumi.ComponentResource {
     constructor(name: string, args: KServeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("tpu-inference:platform:KServe", name, {}, opts);
         const ns = args.namespace;
-        const serviceAccount = ns.pullSecretName
-            ? [
-                  new k8s.core.v1.ServiceAccount(
-                      `${name}-controller-sa`,
-                      controllerServiceAccountArgs(ns.name, RELEASE_NAMES.kserve, ns.pullSecretName),
-                      { parent: this, dependsOn: ns.resources },
-                  ),
-              ]
-            : [];
 
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,
@@ -41,10 +32,10 @@ export class KServe extends pulumi.ComponentResource {
                 name: RELEASE_NAMES.kserve,
                 source: args.source,
                 values: kserveValues(),
-                // Image pulls from registry.redhat.io and the webhook certificate come first.
+                // The controller waits for its webhook certificate from cert-manager before it is Available.
                 timeoutSeconds: 900,
             }),
-            { parent: this, dependsOn: [...ns.resources, ...serviceAccount, ...args.prerequisites] },
+            { parent: this, dependsOn: [...ns.resources, ...args.prerequisites] },
         );
         this.registerOutputs({ release: this.release.status });
     }

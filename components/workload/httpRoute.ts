@@ -1,4 +1,4 @@
-import { INFERENCE_POOL_GROUP, INFERENCE_POOL_KIND, kserveNames, PORTS, stackLabels } from "../../config/names";
+import { INFERENCE_POOL_KIND, kserveNames, PORTS, stackLabels } from "../../config/names";
 import { StackConfig } from "../../config/types";
 import { HTTPROUTE_API_VERSION, HTTPROUTE_KIND, HTTPRoute } from "../../crds/httproute";
 
@@ -32,7 +32,7 @@ export function healthModelsRoute(config: StackConfig): HTTPRoute {
                 urlRewrite: { path: { type: "ReplacePrefixMatch" as const, replacePrefixMatch: upstreamPath } },
             },
         ],
-        backendRefs: [{ group: INFERENCE_POOL_GROUP, kind: INFERENCE_POOL_KIND, name: names.inferencePool, port: PORTS.vllm, weight: 1 }],
+        backendRefs: [{ group: config.workload.inferencePool.group, kind: INFERENCE_POOL_KIND, name: names.inferencePool, port: PORTS.vllm, weight: 1 }],
     });
     return {
         apiVersion: HTTPROUTE_API_VERSION,

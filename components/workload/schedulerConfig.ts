@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { INFERENCE_POOL_GROUP, KSERVE_TLS_DIR, kserveNames, MAIN_CONTAINER, PORTS } from "../../config/names";
+import { KSERVE_TLS_DIR, kserveNames, MAIN_CONTAINER, PORTS } from "../../config/names";
 import { SchedulerConfig, StackConfig } from "../../config/types";
 import {
     EPP_CONFIG_API_VERSION,
@@ -90,8 +90,10 @@ export function eppArgs(config: StackConfig): string[] {
         names.inferencePool,
         "--pool-namespace",
         names.namespace,
+        // Defaults to the v1 group: always named, so it is the pool the mesh routes to.
         "--pool-group",
-        INFERENCE_POOL_GROUP,
+        config.workload.inferencePool.group,
+        // Accepted but a no-op at GIE v1.4.0 (the logger is always JSON): kept for parity with KServe's template.
         "--zap-encoder",
         "json",
         "--grpc-port",
@@ -101,6 +103,8 @@ export function eppArgs(config: StackConfig): string[] {
         "--secure-serving",
         "--cert-path",
         KSERVE_TLS_DIR,
+        // KServe re-issues its certificate when pod IPs change; without this the EPP serves the first one until restart.
+        "--enable-cert-reload",
         "--model-server-metrics-scheme",
         "https",
         "--config-text",

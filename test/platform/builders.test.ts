@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_SOURCES } from "../../config/versions";
-import { KSERVE_CHART, KSERVE_PKI, STACK_NAMES, gatewayNames } from "../../config/names";
+import { KSERVE_PKI, STACK_NAMES, gatewayNames } from "../../config/names";
 import { certificateSchema, clusterIssuerSchema } from "../../crds/certManager";
 import { gatewaySchema } from "../../crds/gateway";
 import { istioPatchSchema, istioSchema } from "../../crds/istio";
@@ -9,7 +9,6 @@ import { istioCniSchema } from "../../crds/sail";
 import { FOREGROUND_DELETION, PATCH_FIELD_MANAGER, awaitAnnotations, patchAnnotations } from "../../components/platform/annotations";
 import {
     certManagerValues,
-    controllerServiceAccountArgs,
     kserveValues,
     leaderWorkerSetValues,
     mergeValues,
@@ -115,17 +114,6 @@ describe("Helm release arguments", () => {
         const user = { controller: { image: { repository: "registry.example.com/rhoai/kserve-controller", tag: "3.4" } } };
         const args = releaseArgs({ name: "kserve", source: { ...DEFAULT_SOURCES.kserve, values: user }, values: kserveValues(), timeoutSeconds: 900 });
         expect(args.values).toEqual(user);
-    });
-
-    it("pre-create KServe's controller ServiceAccount with the pull secret and Helm's adoption metadata", () => {
-        const sa = controllerServiceAccountArgs("opendatahub", "kserve", "pull");
-        expect(sa.metadata).toMatchObject({
-            name: KSERVE_CHART.controllerServiceAccount,
-            namespace: "opendatahub",
-            labels: { "app.kubernetes.io/managed-by": "Helm" },
-            annotations: { "meta.helm.sh/release-name": "kserve", "meta.helm.sh/release-namespace": "opendatahub" },
-        });
-        expect(sa.imagePullSecrets).toEqual([{ name: "pull" }]);
     });
 });
 

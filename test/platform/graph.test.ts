@@ -86,16 +86,14 @@ describe("Platform with the default config", () => {
             expect(everything).not.toContain(JSON.parse(TEST_SECRETS.redhatPullSecret).auths["registry.redhat.io"].auth);
         });
 
-        it("references it from the Istio, IstioCNI and chart values and the KServe controller's ServiceAccount", () => {
+        it("references it from the Istio, IstioCNI and chart values; KServe's dev chart pulls public images and gets none", () => {
             expect(s.one(ISTIO).inputs).toMatchObject({ spec: { values: { global: { imagePullSecrets: ["rhaiis-pull-secret"] } } } });
             expect(s.one(ISTIO_CNI).inputs).toMatchObject({ spec: { values: { global: { imagePullSecrets: ["rhaiis-pull-secret"] } } } });
             expect(release("platform-mesh-operator").inputs.values).toEqual({ imagePullSecrets: ["rhaiis-pull-secret"] });
             expect(release("platform-lws-release").inputs.values).toEqual({ imagePullSecrets: [{ name: "rhaiis-pull-secret" }] });
-            const sa = s.one("kubernetes:core/v1:ServiceAccount", "platform-kserve-controller-sa").inputs;
-            expect(sa).toMatchObject({
-                metadata: { name: "llmisvc-controller-manager", namespace: "opendatahub", annotations: { "meta.helm.sh/release-name": "kserve" } },
-                imagePullSecrets: [{ name: "rhaiis-pull-secret" }],
-            });
+            // docs/UPSTREAM.md row "KServe dev chart images": quay.io/opendatahub mirrors, no registry.redhat.io.
+            expect(s.byType("kubernetes:core/v1:ServiceAccount").filter((r) => r.name.startsWith("platform-"))).toEqual([]);
+            expect(release("platform-kserve-release").inputs.values).toEqual({});
         });
     });
 
@@ -194,7 +192,7 @@ describe("Platform with the default config", () => {
             );
         });
 
-        it("installs KServe after cert-manager's CA issuer, the CRDs, the mesh CRDs, LeaderWorkerSet and its ServiceAccount", () => {
+        it("installs KServe after cert-manager's CA issuer, the CRDs, the mesh CRDs and LeaderWorkerSet", () => {
             expect(release("platform-kserve-release").dependsOn).toEqual(
                 expect.arrayContaining([
                     "platform-cert-manager-ca-issuer",
@@ -202,7 +200,6 @@ describe("Platform with the default config", () => {
                     "platform-crds-inference-extension",
                     "platform-mesh-operator",
                     "platform-lws-release",
-                    "platform-kserve-controller-sa",
                     "platform-ns-opendatahub",
                 ]),
             );

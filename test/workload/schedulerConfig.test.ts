@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { healthModelsRoute } from "../../components/workload/httpRoute";
-import { INFERENCE_POOL_GROUP } from "../../config/names";
 import { endpointPickerConfig, eppArgs, schedulerTemplate } from "../../components/workload/schedulerConfig";
 import { endpointPickerConfigSchema } from "../../crds/endpointPicker";
 import { stackConfig } from "./fixtures";
@@ -78,16 +77,27 @@ describe("EPP flags", () => {
         expect(args).toContain("--secure-serving");
     });
 
-    it("use the same InferencePool group as the HTTPRoute backend (one decision, one constant)", () => {
-        const config = stackConfig();
-        expect(flagValue(eppArgs(config), "--pool-group")).toBe(INFERENCE_POOL_GROUP);
-        expect(INFERENCE_POOL_GROUP).toBe("inference.networking.x-k8s.io");
-        for (const rule of healthModelsRoute(config).spec.rules!) expect(rule.backendRefs![0].group).toBe(INFERENCE_POOL_GROUP);
+    // docs/UPSTREAM.md rows "InferencePool API per mesh build" and "EPP --pool-group default".
+    it("use the InferencePool group the mesh routes to, the same as the HTTPRoute backend", () => {
+        const cases = [
+            [{}, "inference.networking.x-k8s.io"],
+            [{ meshFlavor: "ossm", sailOperatorVersion: "3.2.1", allowUntestedVersions: true }, "inference.networking.k8s.io"],
+            [{ sailOperatorVersion: "1.28.0", istioVersion: "v1.28.0", allowUntestedVersions: true }, "inference.networking.k8s.io"],
+        ] as const;
+        for (const [values, group] of cases) {
+            const config = stackConfig(values);
+            expect(flagValue(eppArgs(config), "--pool-group")).toBe(group);
+            for (const rule of healthModelsRoute(config).spec.rules!) expect(rule.backendRefs![0].group).toBe(group);
+        }
+    });
+
+    it("reload KServe's re-issued certificate (docs/UPSTREAM.md row \"EPP --enable-cert-reload\")", () => {
+        expect(eppArgs(stackConfig())).toContain("--enable-cert-reload");
     });
 
     it("go with the configured image, and a pull secret only when given", () => {
-        const config = stackConfig({ eppImage: "quay.io/example/epp:v1" });
-        expect(schedulerTemplate(config)).toEqual({ containers: [{ name: "main", image: "quay.io/example/epp:v1", args: eppArgs(config) }] });
+        const config = stackConfig({ eppImage: "quay.io/example/epp:v0.7.1" });
+        expect(schedulerTemplate(config)).toEqual({ containers: [{ name: "main", image: "quay.io/example/epp:v0.7.1", args: eppArgs(config) }] });
         expect(schedulerTemplate(config, "pull").imagePullSecrets).toEqual([{ name: "pull" }]);
     });
 });
