@@ -36,6 +36,9 @@ describe("TPU prefix-cache block size", () => {
         expect(tpuBlockSize(131072)).toBe(128);
         expect(tpuBlockSize(131072, 512)).toBe(512);
         expect(tpuBlockSize(2048, 1024)).toBe(128);
+        // The smallest valid inputs.
+        expect(tpuBlockSize(1)).toBe(16);
+        expect(tpuBlockSize(2048, 1)).toBe(128);
     });
 
     it("rejects impossible inputs", () => {

@@ -32,6 +32,8 @@ describe("affinity arithmetic", () => {
         expect(perfect.tokenRatio).toBe(1);
         expect(perfect.fullHitShare).toBe(1);
         expect(perfect.groups.map((g) => g.group)).toEqual([0, 1]);
+        const unordered = computeAffinity([2, 10, 1].map((group) => ({ group, promptTokens: 1100, cachedTokens: 1024 })), 128, 32);
+        expect(unordered.groups.map((g) => g.group)).toEqual([1, 2, 10]);
     });
 
     it("does not let a hit beyond the prefix make up for a miss elsewhere", () => {

@@ -3,7 +3,7 @@ import type { LoadPhaseResult } from "../../tools/verify/load";
 import { thresholdInputs } from "../../tools/verify/run";
 import { evaluateThresholds, type ThresholdInputs } from "../../tools/verify/thresholds";
 
-const measured: ThresholdInputs = { cachedRatio: 0.8, p50Ms: 120, p99Ms: 900, ttftP50Ms: 40, errorRate: 0.02, rps: 30 };
+const measured: ThresholdInputs = { cachedRatio: 0.8, p50Ms: 120, p99Ms: 900, ttftP50Ms: 40, errorRate: 0.02, rps: 30, goodput: 0.5 };
 
 describe("evaluateThresholds", () => {
     it("evaluates nothing when no threshold was given", () => {
@@ -48,6 +48,13 @@ function phase(overrides: Partial<LoadPhaseResult>): LoadPhaseResult {
         outputTokens: 100,
         latency: { count: 10, min: 1, mean: 5, p50: 5, p90: 8, p99: 9, max: 9 },
         ttft: { count: 10, min: 1, mean: 2, p50: 2, p90: 3, p99: 3, max: 3 },
+        tpot: null,
+        itl: null,
+        arrival: "closed",
+        scheduleLag: null,
+        goodput: null,
+        cachedRatio: null,
+        samples: [],
         abortedReason: null,
         ...overrides,
     };
@@ -57,7 +64,7 @@ describe("thresholdInputs", () => {
     it("judges latency on the concurrent phase and errors over both phases", () => {
         const serial = phase({ name: "serial", requests: 10, failed: 2, succeeded: 8, latency: { count: 8, min: 1, mean: 1, p50: 1, p90: 1, p99: 1, max: 1 } });
         const concurrent = phase({ requests: 30, failed: 2, succeeded: 28 });
-        const inputs = thresholdInputs({ status: "skip", reason: "not selected" }, { status: "pass", serial, concurrent, server: null, failures: [], warnings: [] });
+        const inputs = thresholdInputs({ status: "skip", reason: "not selected" }, { status: "pass", serial, concurrent, sweep: [], server: null, failures: [], warnings: [] });
         expect(inputs.p50Ms).toBe(5);
         expect(inputs.ttftP50Ms).toBe(2);
         expect(inputs.errorRate).toBeCloseTo(0.1);
@@ -66,6 +73,6 @@ describe("thresholdInputs", () => {
 
     it("reports nothing for skipped phases", () => {
         const skip = { status: "skip" as const, reason: "not selected" };
-        expect(thresholdInputs(skip, skip)).toEqual({ cachedRatio: null, p50Ms: null, p99Ms: null, ttftP50Ms: null, errorRate: null, rps: null });
+        expect(thresholdInputs(skip, skip)).toEqual({ cachedRatio: null, p50Ms: null, p99Ms: null, ttftP50Ms: null, errorRate: null, rps: null, goodput: null });
     });
 });

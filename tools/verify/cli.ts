@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { LIMITS, normalizeBaseUrl, parseDuration, parsePhaseList, PHASES, type Api, type PhaseName, type Thresholds, type VerifyConfig } from "./config";
+import { parseSlo, type Slo } from "./load";
+import { LIMITS, normalizeBaseUrl, parseLevels, parseDuration, parsePhaseList, PHASES, type Api, type PhaseName, type Thresholds, type VerifyConfig } from "./config";
 import { DEFAULT_MIN_AFFINITY } from "./affinity";
 import { createProgress } from "./progress";
 import { formatJson, formatText } from "./report";
@@ -52,6 +53,20 @@ function duration(max: number) {
     };
 }
 
+function slos(value: string): Slo {
+    const slo = parseSlo(value);
+    if (slo === null) throw new InvalidArgumentError("expected ttft:<ms>, tpot:<ms> and/or e2el:<ms>, comma-separated");
+    return slo;
+}
+
+function levels(integers: boolean, max: number) {
+    return (value: string): number[] => {
+        const list = parseLevels(value, integers, max);
+        if (list === null) throw new InvalidArgumentError(`expected a comma-separated list of up to 12 ${integers ? "integers" : "numbers"} from 1 to ${max}`);
+        return list;
+    };
+}
+
 function phases(value: string): PhaseName[] {
     const list = parsePhaseList(value);
     if (list === null) throw new InvalidArgumentError(`expected a comma-separated list of ${PHASES.join(", ")}`);
@@ -80,6 +95,12 @@ interface CliOptions extends Thresholds {
     promptTokens: number;
     maxTokens: number;
     api: Api;
+    arrival?: "closed" | "constant" | "poisson";
+    goodput?: Slo;
+    sweepRates?: number[];
+    sweepConcurrency?: number[];
+    sharedPrefixGroups: number;
+    sharedPrefixTokens: number;
     seed?: number;
     json: boolean;
     quiet: boolean;
@@ -113,6 +134,16 @@ export function buildProgram(): Command {
         .option("--prompt-tokens <n>", "prompt length of load requests in words (~tokens)", tokens, 256)
         .option("--max-tokens <n>", "output tokens per load request", tokens, 64)
         .addOption(new Option("--api <api>", "endpoint the load phase uses").choices(["completions", "chat"]).default("completions"))
+        .addOption(
+            new Option("--arrival <kind>", "with --rate: open-loop constant or Poisson arrivals, latency from the scheduled time; closed = paced workers")
+                .choices(["constant", "poisson", "closed"]),
+        )
+        .option("--goodput <slos>", "SLOs in ms, e.g. ttft:500,tpot:50,e2el:2000: report the share of requests meeting all", slos)
+        .option("--min-goodput <ratio>", "fail below this share of concurrent-phase requests within the --goodput SLOs", numberIn(0, 1))
+        .option("--sweep-rates <list>", "run the concurrent phase again at each rate, e.g. 1,2,4,8 (req/s)", levels(false, 100_000))
+        .option("--sweep-concurrency <list>", "run the concurrent phase again at each concurrency, e.g. 1,4,16", levels(true, LIMITS.concurrency))
+        .option("--shared-prefix-groups <n>", "load prompts share this many prefixes, interleaved (0 = unique prompts)", intIn(0, LIMITS.groups), 0)
+        .option("--shared-prefix-tokens <n>", "length of each shared load prefix in words (~tokens)", tokens, 1024)
         .option("--min-cached-ratio <ratio>", "fail below this cached-token ratio (0..1)", numberIn(0, 1))
         .option("--max-p50-ms <ms>", "fail above this p50 end-to-end latency", numberIn(0, 3_600_000))
         .option("--max-p99-ms <ms>", "fail above this p99 end-to-end latency", numberIn(0, 3_600_000))
@@ -136,7 +167,11 @@ function toConfig(o: CliOptions, baseUrl: string): VerifyConfig {
         maxTtftP50Ms: o.maxTtftP50Ms,
         maxErrorRate: o.maxErrorRate,
         minRps: o.minRps,
+        minGoodput: o.minGoodput,
     };
+    if (o.minGoodput !== undefined && o.goodput === undefined) throw new UsageError("--min-goodput needs --goodput SLOs");
+    if (o.sweepRates !== undefined && o.sweepConcurrency !== undefined) throw new UsageError("--sweep-rates and --sweep-concurrency cannot be combined");
+    if (o.arrival !== undefined && o.rate === undefined && o.sweepRates === undefined) throw new UsageError("--arrival needs --rate or --sweep-rates");
     return {
         baseUrl,
         model: o.model ?? null,
@@ -154,6 +189,10 @@ function toConfig(o: CliOptions, baseUrl: string): VerifyConfig {
             promptTokens: o.promptTokens,
             maxTokens: o.maxTokens,
             api: o.api,
+            arrival: o.arrival ?? "constant",
+            slo: o.goodput ?? null,
+            sweep: o.sweepRates !== undefined ? { kind: "rate", levels: o.sweepRates } : o.sweepConcurrency !== undefined ? { kind: "concurrency", levels: o.sweepConcurrency } : null,
+            sharedPrefix: o.sharedPrefixGroups > 0 ? { groups: o.sharedPrefixGroups, prefixTokens: o.sharedPrefixTokens } : null,
         },
         thresholds: Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== undefined)) as Thresholds,
         seed: o.seed ?? null,

@@ -24,6 +24,14 @@ export interface LoadConfig {
     promptTokens: number;
     maxTokens: number;
     api: Api;
+    /** With a rate: open-loop constant or Poisson arrivals, or the closed-loop pacing ("closed"). */
+    arrival: "closed" | "constant" | "poisson";
+    /** --goodput SLOs in ms; null = goodput not measured. */
+    slo: { ttftMs?: number; tpotMs?: number; e2eMs?: number } | null;
+    /** --sweep-rates / --sweep-concurrency: the concurrent phase again at each level. */
+    sweep: { kind: "rate" | "concurrency"; levels: number[] } | null;
+    /** --shared-prefix-groups/--shared-prefix-tokens: load prompts share G prefixes; null = unique prompts. */
+    sharedPrefix: { groups: number; prefixTokens: number } | null;
 }
 
 export interface Thresholds {
@@ -33,6 +41,8 @@ export interface Thresholds {
     maxTtftP50Ms?: number;
     maxErrorRate?: number;
     minRps?: number;
+    /** Share of concurrent-phase requests within the --goodput SLOs. */
+    minGoodput?: number;
 }
 
 export interface VerifyConfig {
@@ -69,6 +79,15 @@ export function parseDuration(text: string): number | null {
     const unit = match[2] ?? "s";
     const ms = unit === "ms" ? value : unit === "s" ? value * 1000 : value * 60_000;
     return ms > 0 ? ms : null;
+}
+
+/** "1,2,4": positive numbers (integers when `integers`), at most 12 levels; null if malformed. */
+export function parseLevels(text: string, integers: boolean, max: number): number[] | null {
+    const parts = text.split(",").map((p) => p.trim());
+    if (parts.length === 0 || parts.length > 12) return null;
+    const pattern = integers ? /^\d+$/ : /^(\d+(\.\d*)?|\.\d+)$/;
+    const levels = parts.map((p) => (pattern.test(p) ? Number(p) : NaN));
+    return levels.every((n) => n > 0 && n <= max) ? levels : null;
 }
 
 export function parsePhaseList(text: string): PhaseName[] | null {

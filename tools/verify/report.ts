@@ -116,10 +116,21 @@ function loadRow(p: LoadPhaseResult): Table.HorizontalTableRow {
     ];
 }
 
+/** The anchors' per-token view and the open-loop/SLO/shared-prefix figures, one line per phase that has any. */
+function loadDetail(label: string, p: LoadPhaseResult): string {
+    const parts = [`TPOT ${percentiles(p.tpot)}`, `ITL ${percentiles(p.itl)}`];
+    if (p.scheduleLag !== null) parts.push(`${p.arrival} arrivals, schedule lag p50 / p99 / max ${formatMs(p.scheduleLag.p50)} / ${formatMs(p.scheduleLag.p99)} / ${formatMs(p.scheduleLag.max)}`);
+    if (p.goodput !== null) parts.push(`goodput ${formatPercent(p.goodput.share)} within SLOs (${formatNumber(p.goodput.rps)} req/s)`);
+    if (p.cachedRatio !== null) parts.push(`shared-prefix cached ${formatPercent(p.cachedRatio)}`);
+    return `  ${label}: ${parts.join("; ")}`;
+}
+
 function loadSection(l: LoadResult): string {
     const t = table(["Phase", "Conc", "Rate", "OK/sent", "Errors", "req/s", "out tok/s", "TTFT p50 / p90 / p99", "Latency p50 / p90 / p99"]);
     for (const p of [l.serial, l.concurrent]) if (p !== null) t.push(loadRow(p));
+    for (const s of l.sweep) t.push(loadRow({ ...s.phase, name: `sweep ${s.kind} ${s.level}` as LoadPhaseResult["name"] }));
     const lines = [`Load\n${t.toString()}`];
+    for (const p of [l.serial, l.concurrent]) if (p !== null) lines.push(loadDetail(p.name, p));
     if (l.server !== null) {
         lines.push(
             `Server-side means from /metrics over ${l.server.requests} requests: e2e ${formatMs(l.server.meanE2eMs)}, TTFT ${formatMs(l.server.meanTtftMs)} ` +

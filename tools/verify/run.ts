@@ -36,7 +36,7 @@ function isSkipped<T extends object>(phase: T | Skipped): phase is Skipped {
 }
 
 export function thresholdInputs(cache: CacheResult | Skipped, load: LoadResult | Skipped): ThresholdInputs {
-    const inputs: ThresholdInputs = { cachedRatio: null, p50Ms: null, p99Ms: null, ttftP50Ms: null, errorRate: null, rps: null };
+    const inputs: ThresholdInputs = { cachedRatio: null, p50Ms: null, p99Ms: null, ttftP50Ms: null, errorRate: null, rps: null, goodput: null };
     if (!isSkipped(cache)) inputs.cachedRatio = cache.cachedRatio;
     if (!isSkipped(load)) {
         // Latency thresholds judge the concurrent phase (the service under load) when it ran, else the serial one.
@@ -46,6 +46,7 @@ export function thresholdInputs(cache: CacheResult | Skipped, load: LoadResult |
             inputs.p99Ms = main.latency?.p99 ?? null;
             inputs.ttftP50Ms = main.ttft?.p50 ?? null;
             inputs.rps = main.rps;
+            inputs.goodput = main.goodput?.share ?? null;
         }
         const phases = [load.serial, load.concurrent].filter((p) => p !== null);
         const sent = phases.reduce((a, p) => a + p.requests, 0);
@@ -125,7 +126,7 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
             load =
                 blocker !== null || model === null
                     ? skipped(blocker ?? "no model id")
-                    : await runLoad(client, { model, config: config.load, maxErrorRate: config.thresholds.maxErrorRate ?? 0, seed, runId, progress });
+                    : await runLoad(client, { model, config: config.load, maxErrorRate: config.thresholds.maxErrorRate ?? 0, seed, runId, progress, maxModelLen });
         }
 
         const thresholds = evaluateThresholds(config.thresholds, thresholdInputs(cache, load));

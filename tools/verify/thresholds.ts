@@ -8,6 +8,7 @@ export interface ThresholdInputs {
     ttftP50Ms: number | null;
     errorRate: number | null;
     rps: number | null;
+    goodput: number | null;
 }
 
 export interface ThresholdResult {
@@ -34,6 +35,7 @@ const RULES: readonly Rule[] = [
     { key: "maxTtftP50Ms", name: "TTFT p50", input: "ttftP50Ms", direction: "max", unit: " ms" },
     { key: "maxErrorRate", name: "error rate", input: "errorRate", direction: "max", unit: "" },
     { key: "minRps", name: "throughput", input: "rps", direction: "min", unit: " req/s" },
+    { key: "minGoodput", name: "goodput (share within SLOs)", input: "goodput", direction: "min", unit: "" },
 ];
 
 function show(value: number, unit: string): string {
