@@ -353,6 +353,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
         sources,
     };
     const networkPolicies = bool("networkPolicies");
+        istioMinor,
 
     if (problems.length > 0) throw new StackConfigError(problems);
 

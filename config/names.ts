@@ -76,8 +76,6 @@ export function kserveNames(ref: ServiceRef) {
         selfSignedCerts: child(s.selfSignedCerts),
         /** Istio's outbound cluster for the EPP's gRPC port (used by ext_proc). */
         eppCluster: `outbound|${PORTS.eppGrpc}||${fqdn(eppService)}`,
-        /** SNI Istio uses for that cluster (mTLS with the gateway's SPIFFE identity). */
-        eppSni: `outbound_.${PORTS.eppGrpc}_._.${fqdn(eppService)}`,
         /** Envoy route names: `<namespace>.<HTTPRoute name>.<rule index>`. */
         envoyRoute: (rule: number) => `${ns}.${httpRoute}.${rule}`,
         /** Path prefix the KServe route matches on the gateway. */
@@ -245,10 +243,6 @@ export const HF_TOKEN_ENV = "HF_TOKEN";
 
 /** Names Istio gives what it generates in the gateway's Envoy, which the stack's EnvoyFilters match or point at. */
 export const ENVOY_FILTER_NAMES = {
-    httpConnectionManager: "envoy.filters.network.http_connection_manager",
     extProc: "envoy.filters.http.ext_proc",
     tlsTransportSocket: "envoy.transport_sockets.tls",
-    /** Istio's SDS cluster and the secret name of the proxy's own workload certificate. */
-    sdsCluster: "sds-grpc",
-    workloadCertificate: "default",
 } as const;

@@ -155,3 +155,5 @@ export interface StackConfig {
     /** Kubernetes Secret names the stack creates (pull secret, HF token). */
     secretNames: { pullSecret: string; huggingfaceToken: string };
 }
+    /** The minor of `istioVersion` (27 for v1.27.3): what the gateway's Envoy config depends on. */
+    istioMinor: number;

@@ -124,7 +124,7 @@ describe("what stack config changes", () => {
         base = await runStack();
     });
 
-    it("replicas changes the TPU pool and the service together, and nothing else", async () => {
+    it("replicas changes the TPU pool, the service and its rollout wait together, and nothing else", async () => {
         const two = await runStack({ config: { replicas: 2 } });
         expect(two.one(NODE_POOL, "tpu-pool").inputs.autoscaling).toEqual({ minNodeCount: 2, maxNodeCount: 3 });
         expect(two.outputs).toMatchObject({ tpuNodeCount: 2, tpuChips: 8 });
@@ -133,6 +133,8 @@ describe("what stack config changes", () => {
             `${NODE_POOL} tpu-pool: autoscaling.maxNodeCount`,
             `${NODE_POOL} tpu-pool: autoscaling.minNodeCount`,
             `${NODE_POOL} tpu-pool: initialNodeCount`,
+            `kubernetes:apps/v1:DeploymentPatch inference-rollout: metadata.annotations.pulumi.com/waitFor`,
+            `kubernetes:apps/v1:DeploymentPatch inference-rollout: metadata.annotations.tpu-inference.dev/llminferenceservice-spec`,
             `${LLMISVC} ${LLMISVC_NAME}: spec.replicas`,
         ]);
     });

@@ -8,15 +8,23 @@ import { HTTPROUTE_API_VERSION, HTTPROUTE_KIND, HTTPRoute } from "../../crds/htt
  *
  * It lives in the workload namespace, next to the InferencePool it routes to (a backendRef into another namespace
  * would need a ReferenceGrant), and attaches to the gateway, which admits routes from all namespaces. The backend is
- * KServe's InferencePool, same group as KServe's own route (see config/names.ts), so these requests reach only
+ * KServe's InferencePool, in the API group the mesh routes to (config/compatibility.ts), so these requests reach only
  * endpoints the EPP considers serving, over the same TLS as completions (vLLM's HTTPS per KServe's
  * DestinationRule). Gateway API prefers the longer prefix, so these rules win over KServe's catch-all.
  *
- * `pulumi up` waits until the gateway has accepted the route: a route the gateway rejects fails the update instead
- * of a later curl.
+ * `pulumi up` waits until the gateway has accepted the route and resolved its backend: a route the gateway rejects
+ * fails the update instead of a later curl.
  */
 
 export const HEALTH_ROUTE_TIMEOUT_SECONDS = 300;
+
+/**
+ * What `pulumi up` waits for on the route: accepted by the gateway AND its backends resolved. A mesh that does not
+ * watch this InferencePool API reports `ResolvedRefs=False` (InvalidKind) while still accepting the route, so
+ * `Accepted` alone would pass with `/health` and `/v1/models` broken. Every entry must hold (a JSON list in
+ * `pulumi.com/waitFor` is a conjunction).
+ */
+const routeConditions = ["Accepted", "ResolvedRefs"] as const;
 
 export function healthRouteName(serviceName: string): string {
     return `${serviceName}-health-models`;
@@ -42,7 +50,7 @@ export function healthModelsRoute(config: StackConfig): HTTPRoute {
             namespace: names.namespace,
             labels: stackLabels("inference-routing"),
             annotations: {
-                "pulumi.com/waitFor": `jsonpath={.status.parents[0].conditions[?(@.type=="Accepted")].status}=True`,
+                "pulumi.com/waitFor": JSON.stringify(routeConditions.map((type) => `jsonpath={.status.parents[0].conditions[?(@.type=="${type}")].status}=True`)),
                 "pulumi.com/timeoutSeconds": String(HEALTH_ROUTE_TIMEOUT_SECONDS),
             },
         },

@@ -9,6 +9,7 @@ import { healthModelsRoute } from "./httpRoute";
 import { SecretRefs, llmInferenceService, readyTimeoutSeconds } from "./llmInferenceService";
 import { huggingfaceTokenSecretArgs, workloadNamespaceArgs, workloadServiceAccountArgs } from "./namespace";
 import { apiServerCidr, networkPolicies } from "./networkPolicies";
+import { rolloutWaitArgs } from "./rollout";
 
 export interface InferenceServiceArgs {
     config: StackConfig;
@@ -123,15 +124,25 @@ export class InferenceService extends pulumi.ComponentResource {
         });
 
         const timeout = `${readyTimeoutSeconds(config)}s`;
-        this.service = new k8s.apiextensions.CustomResource(`${name}-service`, inNamespace(llmInferenceService(config, secrets), ns), {
+        const serviceObject = llmInferenceService(config, secrets);
+        this.service = new k8s.apiextensions.CustomResource(`${name}-service`, inNamespace(serviceObject, ns), {
             parent: this,
             // The pods reference the Secrets and ServiceAccount by name, which implies no dependency: declare it.
             dependsOn: [...secretResources, ...platformReady, ...(args.tpuPool ? [args.tpuPool] : [])],
             ...(w.replicas > 0 ? { customTimeouts: { create: timeout, update: timeout } } : {}),
         });
 
-        // Resolved only after the service is Ready: an output is never printed for a service that is not serving.
-        const ready = this.service.id;
+        // Ready is not rolled out (see rollout.ts): with replicas, `pulumi up` also waits for KServe's Deployment.
+        const rollout =
+            w.replicas > 0
+                ? new k8s.apps.v1.DeploymentPatch(`${name}-rollout`, inNamespace(rolloutWaitArgs(config, serviceObject), ns), {
+                      parent: this,
+                      dependsOn: [this.service],
+                  })
+                : undefined;
+
+        // Resolved only after the service is Ready and rolled out: no output is printed for a service that is not serving.
+        const ready = rollout ? pulumi.all([this.service.id, rollout.id]).apply(([id]) => id) : this.service.id;
         this.baseUrl = pulumi.all([args.gatewayAddress, ready]).apply(([address]) => baseUrl(address, w));
         this.commands = this.baseUrl.apply((url) => clientCommands(url, w.model.name));
         this.replicas = ready.apply(() => w.replicas);

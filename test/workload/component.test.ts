@@ -48,6 +48,7 @@ describe("the workload namespace orders its objects by data", async () => {
                 "inference-np-qwen-3b-tpu-svc-scheduler",
                 "inference-np-qwen-3b-tpu-svc-workload",
                 "inference-pull-secret",
+                "inference-rollout",
                 "inference-service",
                 "inference-workload-sa",
             ].sort(),

@@ -50,14 +50,14 @@ describe("the workload in the whole program (default config)", async () => {
         for (const r of workloadOf(s).filter((x) => x.type !== SERVICE_TYPE)) expect(r.dependsOn, r.name).not.toContain(tpuNodePool(s));
         expect(workloadOf(s).map((r) => `${r.type} ${r.name}`).sort()).toEqual(
             [
+                "kubernetes:apps/v1:DeploymentPatch inference-rollout",
                 "kubernetes:core/v1:Namespace inference-ns",
                 "kubernetes:core/v1:Secret inference-hf-token",
                 "kubernetes:core/v1:Secret inference-pull-secret",
                 "kubernetes:core/v1:ServiceAccount inference-workload-sa",
                 "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute inference-health-route",
-                "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter inference-envoyfilter-body-forwarding",
                 "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter inference-envoyfilter-epp-tls",
-                "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter inference-envoyfilter-ext-proc",
+                "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter inference-envoyfilter-ext-proc-routes",
                 `${SERVICE_TYPE} inference-service`,
             ].sort(),
         );
@@ -169,8 +169,17 @@ describe("the workload under other config", () => {
         const svc = s.one(SERVICE_TYPE);
         expect((svc.inputs.spec as any).replicas).toBe(0);
         expect(meta(svc).annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+        // No Deployment rollout to wait for either.
+        expect(s.byType("kubernetes:apps/v1:DeploymentPatch")).toEqual([]);
         expect(s.outputs.replicas).toBe(0);
         expect(s.outputs.tpuChipsInUse).toBe(0);
+    });
+
+    it("waits for the rollout only after the service is Ready, and prints outputs only after both", async () => {
+        const s = await runStack();
+        const rollout = s.one("kubernetes:apps/v1:DeploymentPatch", "inference-rollout");
+        expect(rollout.dependsOn).toContain("inference-service");
+        expect(rollout.parent).toBe("inference");
     });
 
     it("scales pool and service together: replicas and machine type reach the service and the outputs", async () => {
@@ -195,7 +204,8 @@ describe("the workload under other config", () => {
     it("derives every routing name from the configured service, namespace and gateway", async () => {
         const s = await runStack({ config: { serviceName: "llama-svc", namespace: "team-a", gatewayName: "edge-gw", gatewayNamespace: "edge" } });
         const routing = workloadOf(s).filter((r) => /EnvoyFilter|HTTPRoute|LLMInferenceService/.test(r.type));
-        const json = JSON.stringify(routing.map((r) => r.inputs));
+        // The KServe CA's mount path in the gateway pod is KServe's fixed name, not the gateway namespace.
+        const json = JSON.stringify(routing.map((r) => r.inputs)).replaceAll("/var/run/secrets/opendatahub/", "");
         for (const literal of ["qwen-3b-tpu-svc", "rhaii-inference", "inference-gateway", "opendatahub"]) expect(json).not.toContain(literal);
         expect(s.outputs.baseUrl).toBe("http://192.0.2.10/team-a/llama-svc");
     });
