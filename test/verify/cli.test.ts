@@ -26,7 +26,7 @@ describe("verify against a healthy simulator (3 replicas, prefix-aware routing)"
         expect(cache.status).toBe("pass");
         expect(cache.cachedRatioSource).toBe("usage");
         expect(cache.blockSize).toBe(128);
-        expect(cache.blockSizeSource).toBe("max_model_len");
+        expect(cache.blockSizeSource).toBe("server");
         // A ~1024-token prefix is 8 full blocks; only the distinct suffix and partial block stay uncached.
         expect(cache.cachedRatio).toBeGreaterThan(0.85);
         expect(cache.firstCachedRatio).toBe(0);

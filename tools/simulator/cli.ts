@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { startSimulator } from "./server";
-import type { RoutingPolicy, SimulatorOptions } from "./options";
+import { ROUTING_POLICIES, type RoutingPolicy, type SimulatorOptions } from "./options";
 
 function number(value: string): number {
     const n = Number(value);
@@ -24,6 +24,10 @@ interface CliOptions {
     capacityBlocks: number;
     replicas: number;
     routing: RoutingPolicy;
+    prefixWeight: number;
+    loadWeight: number;
+    maxNumSeqs: number;
+    batchMsPerSeq: number;
     baseLatencyMs: number;
     prefillMsPerToken: number;
     decodeMsPerToken: number;
@@ -44,10 +48,18 @@ export function buildProgram(): Command {
         .option("--base-path <path>", "serve below this path, like the gateway's /<namespace>/<service>", "")
         .option("--model <id>", "served model id", "/mnt/models")
         .option("--max-model-len <n>", "context length reported by /v1/models", integer, 2048)
-        .option("--block-size <n>", "prefix-cache block size in tokens (default next_pow2(max-model-len)/16)", integer)
+        .option("--block-size <n>", "prefix-cache block size in tokens (default: vLLM's TPU rule on --max-model-len and --max-num-seqs)", integer)
         .option("--capacity-blocks <n>", "prefix-cache capacity per replica in blocks (0 disables caching)", integer, 4096)
         .option("--replicas <n>", "replicas behind the one port", integer, 1)
-        .addOption(new Option("--routing <policy>", "how requests are spread over replicas").choices(["prefix", "round-robin"]).default("prefix"))
+        .addOption(
+            new Option("--routing <policy>", "how requests are spread over replicas: longest cached prefix, round-robin, or an EPP-like weighted prefix + load score")
+                .choices([...ROUTING_POLICIES])
+                .default("prefix"),
+        )
+        .option("--prefix-weight <w>", "epp routing: weight of the prefix-match score", number, 2)
+        .option("--load-weight <w>", "epp routing: weight of the load score", number, 1)
+        .option("--max-num-seqs <n>", "running sequences per replica (vLLM --max-num-seqs); the rest wait in a queue", integer, 128)
+        .option("--batch-ms-per-seq <ms>", "extra decode-step time per other sequence in the running batch", number, 0)
         .option("--base-latency-ms <ms>", "fixed cost per request", number, 0)
         .option("--prefill-ms-per-token <ms>", "cost per uncached prompt token", number, 0)
         .option("--decode-ms-per-token <ms>", "cost per generated token", number, 0)
@@ -79,6 +91,10 @@ export async function main(argv: string[]): Promise<number> {
         capacityBlocks: o.capacityBlocks,
         replicas: o.replicas,
         routing: o.routing,
+        prefixWeight: o.prefixWeight,
+        loadWeight: o.loadWeight,
+        maxNumSeqs: o.maxNumSeqs,
+        batchMsPerSeq: o.batchMsPerSeq,
         baseLatencyMs: o.baseLatencyMs,
         prefillMsPerToken: o.prefillMsPerToken,
         decodeMsPerToken: o.decodeMsPerToken,

@@ -1,6 +1,7 @@
 import { tpuBlockSize } from "../../config/tpuBlockSize";
 
-export type RoutingPolicy = "prefix" | "round-robin";
+export type RoutingPolicy = "prefix" | "round-robin" | "epp";
+export const ROUTING_POLICIES: readonly RoutingPolicy[] = ["prefix", "round-robin", "epp"];
 
 export interface SimulatorOptions {
     /** 127.0.0.1 unless told otherwise: tests and demos never need to be reachable from elsewhere. */
@@ -12,12 +13,19 @@ export interface SimulatorOptions {
     /** Served model id returned by /v1/models and required in request bodies. */
     model: string;
     maxModelLen: number;
-    /** Defaults to next_pow2(maxModelLen)/16, the block size vLLM's TPU backend uses. */
+    /** Defaults to the block size vLLM's TPU backend uses for maxModelLen and maxNumSeqs (config/tpuBlockSize.ts). */
     blockSize: number;
     /** Cache capacity per replica in blocks; 0 disables prefix caching. */
     capacityBlocks: number;
     replicas: number;
     routing: RoutingPolicy;
+    /** "epp" routing: weights of the prefix-match and load scores (the stack's prefixCacheWeight/loadWeight). */
+    prefixWeight: number;
+    loadWeight: number;
+    /** Running sequences per replica (vLLM --max-num-seqs); the rest wait. Also enters the block-size rule. */
+    maxNumSeqs: number;
+    /** Each decode step takes this much longer per other sequence in the running batch. */
+    batchMsPerSeq: number;
     /** Fixed cost per request before the first token. */
     baseLatencyMs: number;
     /** Prefill cost per prompt token that missed the cache. */
@@ -44,16 +52,21 @@ export { tpuBlockSize };
 
 export function resolveOptions(partial: Partial<SimulatorOptions> = {}): SimulatorOptions {
     const maxModelLen = partial.maxModelLen ?? 2048;
+    const maxNumSeqs = partial.maxNumSeqs ?? 128;
     const options: SimulatorOptions = {
         host: "127.0.0.1",
         port: 0,
         basePath: "",
         model: "/mnt/models",
         maxModelLen,
-        blockSize: tpuBlockSize(maxModelLen),
+        blockSize: Number.isInteger(maxModelLen) && maxModelLen > 0 && Number.isInteger(maxNumSeqs) && maxNumSeqs > 0 ? tpuBlockSize(maxModelLen, maxNumSeqs) : 16,
         capacityBlocks: 4096,
         replicas: 1,
         routing: "prefix",
+        prefixWeight: 2,
+        loadWeight: 1,
+        maxNumSeqs,
+        batchMsPerSeq: 0,
         baseLatencyMs: 0,
         prefillMsPerToken: 0,
         decodeMsPerToken: 0,
@@ -95,6 +108,10 @@ function validate(o: SimulatorOptions): void {
     int("blockSize", o.blockSize, 1);
     int("capacityBlocks", o.capacityBlocks, 0);
     int("replicas", o.replicas, 1);
+    int("maxNumSeqs", o.maxNumSeqs, 1);
+    nonNegative("batchMsPerSeq", o.batchMsPerSeq);
+    nonNegative("prefixWeight", o.prefixWeight);
+    nonNegative("loadWeight", o.loadWeight);
     int("errorStatus", o.errorStatus, 100);
     int("healthStatus", o.healthStatus, 100);
     nonNegative("baseLatencyMs", o.baseLatencyMs);
@@ -102,7 +119,7 @@ function validate(o: SimulatorOptions): void {
     nonNegative("decodeMsPerToken", o.decodeMsPerToken);
     nonNegative("slowMs", o.slowMs);
     if (!(o.errorRate >= 0 && o.errorRate <= 1)) problems.push(`errorRate must be within [0, 1] (got ${o.errorRate})`);
-    if (o.routing !== "prefix" && o.routing !== "round-robin") problems.push(`routing must be prefix or round-robin (got ${String(o.routing)})`);
+    if (!ROUTING_POLICIES.includes(o.routing)) problems.push(`routing must be one of ${ROUTING_POLICIES.join(", ")} (got ${String(o.routing)})`);
     if (o.model.trim() === "") problems.push("model must not be empty");
     if (problems.length > 0) throw new Error(`invalid simulator options: ${problems.join("; ")}`);
 }

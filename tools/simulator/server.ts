@@ -7,7 +7,8 @@ import { renderMetrics } from "./metrics";
 import { resolveOptions, type SimulatorOptions } from "./options";
 import { Replica } from "./replica";
 import { Router } from "./router";
-import { renderChat, tokenize, type ChatMessage } from "./tokenizer";
+import type { CacheLookup } from "./prefixCache";
+import { generate, parseRequest, RequestError, type Api, type ParsedRequest } from "./request";
 import { seededRandom } from "../verify/workload";
 
 export interface ReplicaStats {
@@ -28,28 +29,7 @@ export interface SimulatorHandle {
     close(): Promise<void>;
 }
 
-type Api = "completions" | "chat";
-
-interface ParsedRequest {
-    api: Api;
-    tokens: number[];
-    maxTokens: number;
-    stream: boolean;
-    includeUsage: boolean;
-}
-
-class RequestError extends Error {
-    constructor(
-        readonly status: number,
-        readonly type: string,
-        message: string,
-    ) {
-        super(message);
-    }
-}
-
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-const DEFAULT_MAX_TOKENS = 16;
 const OUTPUT_WORDS = [" The", " prefix", " cache", " keeps", " shared", " blocks", " warm", " across", " requests", "."];
 
 
@@ -63,64 +43,6 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
     } catch {
         return false;
     }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function messageText(content: unknown): string {
-    if (typeof content === "string") return content;
-    if (Array.isArray(content)) {
-        return content
-            .map((part) => (isRecord(part) && typeof part.text === "string" ? part.text : ""))
-            .join("");
-    }
-    throw new RequestError(400, "BadRequestError", "message content must be a string or a list of text parts");
-}
-
-function parseBody(api: Api, body: unknown, options: SimulatorOptions): ParsedRequest {
-    if (!isRecord(body)) throw new RequestError(400, "BadRequestError", "request body must be a JSON object");
-    if (body.model !== undefined && body.model !== options.model) {
-        throw new RequestError(404, "NotFoundError", `The model \`${String(body.model)}\` does not exist.`);
-    }
-    let text: string;
-    if (api === "completions") {
-        const prompt = Array.isArray(body.prompt) && body.prompt.length === 1 ? body.prompt[0] : body.prompt;
-        if (typeof prompt !== "string") throw new RequestError(400, "BadRequestError", "prompt must be a string");
-        text = prompt;
-    } else {
-        if (!Array.isArray(body.messages) || body.messages.length === 0) {
-            throw new RequestError(400, "BadRequestError", "messages must be a non-empty list");
-        }
-        const messages: ChatMessage[] = body.messages.map((m): ChatMessage => {
-            if (!isRecord(m) || typeof m.role !== "string") throw new RequestError(400, "BadRequestError", "each message needs a role");
-            return { role: m.role, content: messageText(m.content) };
-        });
-        text = renderChat(messages);
-    }
-    const tokens = tokenize(text);
-    if (tokens.length === 0) throw new RequestError(400, "BadRequestError", "prompt must not be empty");
-    const rawMax = body.max_tokens ?? body.max_completion_tokens ?? DEFAULT_MAX_TOKENS;
-    if (typeof rawMax !== "number" || !Number.isInteger(rawMax) || rawMax < 1) {
-        throw new RequestError(400, "BadRequestError", "max_tokens must be an integer >= 1");
-    }
-    if (tokens.length + rawMax > options.maxModelLen) {
-        throw new RequestError(
-            400,
-            "BadRequestError",
-            `This model's maximum context length is ${options.maxModelLen} tokens. However, you requested ${tokens.length + rawMax} tokens ` +
-                `(${tokens.length} in the messages, ${rawMax} in the completion). Please reduce the length of the messages or completion.`,
-        );
-    }
-    const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
-    return {
-        api,
-        tokens,
-        maxTokens: rawMax,
-        stream: body.stream === true,
-        includeUsage: streamOptions.include_usage === true,
-    };
 }
 
 function sendJson(res: http.ServerResponse, status: number, payload: unknown): void {
@@ -153,8 +75,8 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 
 export async function startSimulator(partial: Partial<SimulatorOptions> = {}): Promise<SimulatorHandle> {
     const options = resolveOptions(partial);
-    const replicas = Array.from({ length: options.replicas }, (_, i) => new Replica(i, options.blockSize, options.capacityBlocks));
-    const router = new Router(replicas, options.routing);
+    const replicas = Array.from({ length: options.replicas }, (_, i) => new Replica(i, options.blockSize, options.capacityBlocks, options.maxNumSeqs));
+    const router = new Router(replicas, options.routing, { prefix: options.prefixWeight, load: options.loadWeight });
     // Deterministic so injected failures are reproducible across runs.
     const random = seededRandom(options.seed);
     const closing = new AbortController();
@@ -173,7 +95,7 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
             } catch {
                 throw new RequestError(400, "BadRequestError", "request body is not valid JSON");
             }
-            parsed = parseBody(api, body, options);
+            parsed = parseRequest(api, body, options.model, options.maxModelLen);
         } catch (err) {
             if (err instanceof RequestError) sendError(res, err.status, err.type, err.message);
             else sendError(res, 500, "InternalServerError", String(err));
@@ -184,91 +106,122 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
             sendError(res, options.errorStatus, "InternalServerError", "injected failure (simulator --error-rate)");
             return;
         }
-        const replica = router.pick(parsed.tokens);
-        const { promptTokens, cachedTokens } = replica.admit(parsed.tokens);
-        let firstTokenAt: number | null = null;
+        // The whole request goes to one replica, routed on its first prompt, and waits for room in its batch.
+        const replica = router.pick(parsed.prompts[0]);
+        const slot = await replica.schedule(parsed.prompts.length * parsed.n, signal);
+        if (slot === null) return;
+        const queuedAt = performance.now();
+        const lookups = parsed.prompts.map((tokens) => replica.prefill(tokens));
+        let timing: { firstTokenAt: number; lastTokenAt: number; outputTokens: number; steps: number } | null = null;
         try {
-            firstTokenAt = await generate(parsed, promptTokens, cachedTokens, res, signal);
+            timing = await respond(parsed, lookups, replica, res, signal);
         } finally {
             const now = performance.now();
-            replica.finish(
-                firstTokenAt === null
+            replica.release(
+                slot.seqs,
+                timing === null
                     ? null
                     : {
-                          promptTokens,
-                          outputTokens: parsed.maxTokens,
-                          ttftSeconds: (firstTokenAt - startedAt) / 1000,
+                          promptTokens: lookups.reduce((a, l) => a + l.promptTokens, 0),
+                          outputTokens: timing.outputTokens,
+                          queueSeconds: (queuedAt - startedAt) / 1000,
+                          ttftSeconds: (timing.firstTokenAt - startedAt) / 1000,
                           e2eSeconds: (now - startedAt) / 1000,
+                          tpotSeconds: timing.steps > 1 ? (timing.lastTokenAt - timing.firstTokenAt) / 1000 / (timing.steps - 1) : null,
                       },
             );
         }
     }
 
-    /** Writes the response; resolves to the time the first token went out, or null if the client went away first. */
-    async function generate(p: ParsedRequest, promptTokens: number, cachedTokens: number, res: http.ServerResponse, signal: AbortSignal): Promise<number | null> {
+    /** One decode step: slower the more sequences share the batch. */
+    const stepMs = (replica: Replica) => options.decodeMsPerToken + options.batchMsPerSeq * Math.max(0, replica.counters.running - 1);
+
+    /**
+     * Writes the response: prefill (uncached tokens), then one decode step per token, all choices in lockstep.
+     * Resolves to when the first and last tokens went out, or null if the client went away first.
+     */
+    async function respond(
+        p: ParsedRequest,
+        lookups: readonly CacheLookup[],
+        replica: Replica,
+        res: http.ServerResponse,
+        signal: AbortSignal,
+    ): Promise<{ firstTokenAt: number; lastTokenAt: number; outputTokens: number; steps: number } | null> {
         const id = `${p.api === "chat" ? "chatcmpl" : "cmpl"}-sim-${++sequence}`;
         const created = Math.floor(Date.now() / 1000);
+        // Choice index = prompt index * n + j, as vLLM numbers the choices of a batched request.
+        const choices = lookups.flatMap(() => Array.from({ length: p.n }, () => generate(OUTPUT_WORDS, p.maxTokens, p.stop)));
+        const steps = Math.max(...choices.map((c) => c.pieces.length));
+        const promptTokens = lookups.reduce((a, l) => a + l.promptTokens, 0);
+        const cachedTokens = lookups.reduce((a, l) => a + l.cachedTokens, 0);
+        const outputTokens = choices.reduce((a, c) => a + c.pieces.length, 0);
         const usage = {
             prompt_tokens: promptTokens,
-            total_tokens: promptTokens + p.maxTokens,
-            completion_tokens: p.maxTokens,
+            total_tokens: promptTokens + outputTokens,
+            completion_tokens: outputTokens,
             prompt_tokens_details: options.reportCachedTokens ? { cached_tokens: cachedTokens } : null,
         };
         const prefillMs = options.baseLatencyMs + options.prefillMsPerToken * (promptTokens - cachedTokens);
         if (!(await pause(prefillMs, signal))) return null;
-        const words = Array.from({ length: p.maxTokens }, (_, i) => OUTPUT_WORDS[i % OUTPUT_WORDS.length]);
+        const object = p.api === "chat" ? (p.stream ? "chat.completion.chunk" : "chat.completion") : "text_completion";
 
         if (!p.stream) {
-            if (!(await pause(options.decodeMsPerToken * p.maxTokens, signal))) return null;
+            for (let i = 0; i < steps; i++) if (!(await pause(stepMs(replica), signal))) return null;
             const sentAt = performance.now();
             if (options.malformed) {
                 res.writeHead(200, { "content-type": "application/json" });
-                res.end(`{"id":"${id}","object":"text_completion","choices":[{"text":"${words[0]}`);
-                return sentAt;
+                res.end(`{"id":"${id}","object":"text_completion","choices":[{"text":"${choices[0]?.pieces[0] ?? ""}`);
+                return { firstTokenAt: sentAt, lastTokenAt: sentAt, outputTokens, steps };
             }
-            const text = words.join("");
-            const choice =
-                p.api === "chat"
-                    ? { index: 0, message: { role: "assistant", content: text }, logprobs: null, finish_reason: "length", stop_reason: null }
-                    : { index: 0, text, logprobs: null, finish_reason: "length", stop_reason: null };
-            const object = p.api === "chat" ? "chat.completion" : "text_completion";
-            sendJson(res, 200, { id, object, created, model: options.model, choices: [choice], usage });
-            return sentAt;
+            const body = choices.map((c, index) => {
+                const text = c.pieces.join("");
+                const end = { logprobs: null, finish_reason: c.finishReason, stop_reason: c.stopReason };
+                return p.api === "chat" ? { index, message: { role: "assistant", content: text }, ...end } : { index, text, ...end };
+            });
+            sendJson(res, 200, { id, object, created, model: options.model, choices: body, usage });
+            return { firstTokenAt: sentAt, lastTokenAt: sentAt, outputTokens, steps };
         }
 
         res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-        const object = p.api === "chat" ? "chat.completion.chunk" : "text_completion";
         const frame = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
-        const chunk = (i: number) => {
-            const finish = i === p.maxTokens - 1 ? "length" : null;
-            const choice =
-                p.api === "chat"
-                    ? { index: 0, delta: { content: words[i] }, logprobs: null, finish_reason: finish }
-                    : { index: 0, text: words[i], logprobs: null, finish_reason: finish };
-            return frame({ id, object, created, model: options.model, choices: [choice] });
+        const stepFrames = (i: number) => {
+            let out = "";
+            choices.forEach((c, index) => {
+                if (i >= c.pieces.length) return;
+                const last = i === c.pieces.length - 1;
+                const end = { logprobs: null, finish_reason: last ? c.finishReason : null, stop_reason: last ? c.stopReason : null };
+                const choice = p.api === "chat" ? { index, delta: { content: c.pieces[i] }, ...end } : { index, text: c.pieces[i], ...end };
+                out += frame({ id, object, created, model: options.model, choices: [choice] });
+            });
+            return out;
         };
-        const head = p.api === "chat" ? frame({ id, object, created, model: options.model, choices: [{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }] }) : "";
+        const head =
+            p.api === "chat"
+                ? choices.map((_, index) => frame({ id, object, created, model: options.model, choices: [{ index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }] })).join("")
+                : "";
         const tail = (p.includeUsage ? frame({ id, object, created, model: options.model, choices: [], usage }) : "") + "data: [DONE]\n\n";
 
         const firstAt = performance.now();
         if (options.malformed) {
             res.end(`${head}data: {"id":"${id}","choices":[{"text":\n\ndata: [DONE]\n\n`);
-            return firstAt;
+            return { firstTokenAt: firstAt, lastTokenAt: firstAt, outputTokens, steps };
         }
-        if (options.decodeMsPerToken <= 0) {
+        if (stepMs(replica) <= 0 && options.batchMsPerSeq <= 0) {
             // One write for the whole stream: at zero latency the syscall count is the simulator's only cost.
             let body = head;
-            for (let i = 0; i < p.maxTokens; i++) body += chunk(i);
+            for (let i = 0; i < steps; i++) body += stepFrames(i);
             res.end(body + tail);
-            return firstAt;
+            return { firstTokenAt: firstAt, lastTokenAt: firstAt, outputTokens, steps };
         }
-        res.write(head + chunk(0));
-        for (let i = 1; i < p.maxTokens; i++) {
-            if (!(await pause(options.decodeMsPerToken, signal))) return null;
-            res.write(chunk(i));
+        res.write(head + stepFrames(0));
+        let lastAt = firstAt;
+        for (let i = 1; i < steps; i++) {
+            if (!(await pause(stepMs(replica), signal))) return null;
+            res.write(stepFrames(i));
+            lastAt = performance.now();
         }
         res.end(tail);
-        return firstAt;
+        return { firstTokenAt: firstAt, lastTokenAt: lastAt, outputTokens, steps };
     }
 
     const server = http.createServer((req, res) => {
@@ -324,7 +277,7 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
                     return;
                 }
                 res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-                res.end(renderMetrics(replicas, options.model));
+                res.end(renderMetrics(replicas, options));
                 return;
             case "POST /v1/completions":
                 await serveInference("completions", req, res, signal);

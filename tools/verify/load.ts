@@ -137,6 +137,10 @@ export function arrivalSchedule(arrival: Arrival, rate: number, seed: number): (
     };
 }
 
+export function toMicros(ms: number): number {
+    return Math.round(ms * 1000) / 1000;
+}
+
 /** TPOT of one request; null with fewer than two output tokens or no first token. */
 export function tpotOf(e2eMs: number, ttftMs: number | null, outputTokens: number): number | null {
     return ttftMs === null || outputTokens < 2 ? null : (e2eMs - ttftMs) / (outputTokens - 1);
@@ -226,8 +230,9 @@ export async function runLoadPhase(client: VerifyClient, o: LoadPhaseOptions): P
         const sample: LoadSample = {
             index: i,
             group,
-            scheduledMs: scheduledAt - started,
-            sentMs: sentAt - started,
+            // Microseconds are the resolution of every latency here; rounding keeps schedules exact (35, not 35.000001).
+            scheduledMs: toMicros(scheduledAt - started),
+            sentMs: toMicros(sentAt - started),
             ok: outcome.ok,
             error: outcome.ok ? null : outcome.kind,
             ttftMs: null,
