@@ -24,8 +24,6 @@ const service = new InferenceService(
         gatewayAddress: platform.gatewayAddress,
         platformReady: platform.ready,
         tpuPool: tpu,
-        // NetworkPolicies let the EPP reach the API server at this address only.
-        apiServerAddress: gke.cluster.endpoint,
     },
 );
 

@@ -16,6 +16,8 @@ export interface ReleaseSpec {
     values: Record<string, unknown>;
     /** How long Helm waits for the release's workloads (and hook Jobs) to be ready. */
     timeoutSeconds: number;
+    /** false: Helm runs none of the chart's hooks, on install or upgrade (the stack creates what they would). */
+    hooks?: boolean;
 }
 
 export function releaseArgs(spec: ReleaseSpec): k8s.helm.v3.ReleaseArgs {
@@ -38,6 +40,8 @@ export function releaseArgs(spec: ReleaseSpec): k8s.helm.v3.ReleaseArgs {
         waitForJobs: true,
         timeout: spec.timeoutSeconds,
         skipCrds: false,
+        // The provider sets Helm's DisableHooks from disableWebhooks on install and from disableCRDHooks on upgrade.
+        ...(spec.hooks === false ? { disableWebhooks: true, disableCRDHooks: true } : {}),
     };
 }
 

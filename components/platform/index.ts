@@ -129,7 +129,8 @@ export class Platform extends pulumi.ComponentResource {
         );
 
         this.gatewayAddress = inferenceGateway.address;
-        this.ready = [kserve.release, inferenceGateway.gateway, ...crds.crds, ...mesh.ready];
+        // The webhooks too: the service is validated when it is created, and deleted before them on destroy.
+        this.ready = [kserve.release, ...kserve.webhooks, inferenceGateway.gateway, ...crds.crds, ...mesh.ready];
         this.registerOutputs({ gatewayAddress: this.gatewayAddress, installed: true });
     }
 }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ChartSource } from "../../config/types";
 import { kserveValues, releaseArgs } from "./charts";
+import { kserveWebhookArgs } from "./kserveWebhooks";
 import { NamespaceHandle } from "./namespaces";
 import { RELEASE_NAMES } from "../../config/names";
 
@@ -21,6 +22,8 @@ export interface KServeArgs {
  */
 export class KServe extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
+    /** The controller's validating webhooks, created after the release and deleted before it (see kserveWebhooks.ts). */
+    readonly webhooks: k8s.admissionregistration.v1.ValidatingWebhookConfiguration[];
 
     constructor(name: string, args: KServeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("tpu-inference:platform:KServe", name, {}, opts);
@@ -34,8 +37,17 @@ export class KServe extends pulumi.ComponentResource {
                 values: kserveValues(),
                 // The controller waits for its webhook certificate from cert-manager before it is Available.
                 timeoutSeconds: 900,
+                // Its only hooks are the webhooks, which Helm would never delete and which block its own uninstall.
+                hooks: false,
             }),
             { parent: this, dependsOn: [...ns.resources, ...args.prerequisites] },
+        );
+        this.webhooks = Object.entries(kserveWebhookArgs(ns.name)).map(
+            ([key, args]) =>
+                new k8s.admissionregistration.v1.ValidatingWebhookConfiguration(`${name}-webhook-${key}`, args, {
+                    parent: this,
+                    dependsOn: [this.release],
+                }),
         );
         this.registerOutputs({ release: this.release.status });
     }

@@ -8,7 +8,7 @@ import { envoyFilters } from "./envoyFilters";
 import { healthModelsRoute } from "./httpRoute";
 import { SecretRefs, llmInferenceService, readyTimeoutSeconds } from "./llmInferenceService";
 import { huggingfaceTokenSecretArgs, workloadNamespaceArgs, workloadServiceAccountArgs } from "./namespace";
-import { apiServerCidr, networkPolicies } from "./networkPolicies";
+import { apiServerPeers, networkPolicies } from "./networkPolicies";
 import { rolloutWaitArgs } from "./rollout";
 
 export interface InferenceServiceArgs {
@@ -23,12 +23,24 @@ export interface InferenceServiceArgs {
      * TPU nodes provision, and a change of `replicas` resizes the pool before the service in the same update.
      */
     tpuPool?: pulumi.Resource;
-    /**
-     * The Kubernetes API server's IPv4 address (the GKE cluster's `endpoint`). With NetworkPolicies on, the EPP's
-     * egress to the API server is narrowed to this address /32; without it, that one rule falls back to any address
-     * on 443 (see networkPolicies.ts).
-     */
-    apiServerAddress?: pulumi.Input<string>;
+}
+
+/**
+ * Where pods reach the API server, read from the cluster: the `default/kubernetes` Service (what the EPP dials) and
+ * its EndpointSlice (what Dataplane V2 may translate that to). Read-only: the stack never manages them.
+ */
+function readApiServerPeers(name: string, parent: pulumi.Resource) {
+    const service = k8s.core.v1.Service.get(`${name}-api-server-service`, "default/kubernetes", { parent });
+    const slice = k8s.discovery.v1.EndpointSlice.get(`${name}-api-server-endpoints`, "default/kubernetes", { parent });
+    return pulumi.all([service.spec, slice.endpoints, slice.ports]).apply(([spec, endpoints, ports]) =>
+        apiServerPeers(
+            { clusterIP: spec.clusterIP, ports: (spec.ports ?? []).map((p) => p.port) },
+            {
+                addresses: (endpoints ?? []).flatMap((e) => e.addresses),
+                ports: (ports ?? []).flatMap((p) => (p.port === undefined ? [] : [p.port])),
+            },
+        ),
+    );
 }
 
 /** The object placed in `namespace`, an output of the Namespace resource: it is created after it, ordered by data. */
@@ -56,6 +68,8 @@ export class InferenceService extends pulumi.ComponentResource {
     readonly replicas: pulumi.Output<number>;
     readonly tpuChipsInUse: pulumi.Output<number>;
     readonly service: k8s.apiextensions.CustomResource;
+    /** The workload Namespace's name as created: what else goes into it (monitoring) is ordered after it by data. */
+    readonly namespace: pulumi.Output<string>;
 
     constructor(name: string, args: InferenceServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         // Every child inherits the cluster's provider through its parent.
@@ -67,6 +81,7 @@ export class InferenceService extends pulumi.ComponentResource {
         const namespace = new k8s.core.v1.Namespace(`${name}-ns`, workloadNamespaceArgs(w.namespace), { parent: this });
         // The name as created: every namespaced object below takes it, which orders it after the Namespace.
         const ns = namespace.metadata.name;
+        this.namespace = ns;
 
         // Each credential exists, and is referenced by the pods, only when it is configured.
         const secrets: SecretRefs = {};
@@ -103,9 +118,13 @@ export class InferenceService extends pulumi.ComponentResource {
 
         // Policies first, the default deny last: enabling them never leaves a window where only the deny applies.
         if (w.networkPolicies) {
-            const apiServerCidrs = args.apiServerAddress === undefined ? undefined : [pulumi.output(args.apiServerAddress).apply(apiServerCidr)];
-            const { allow, defaultDeny } = networkPolicies(config, { apiServerCidrs });
-            const allows = allow.map((p) => new k8s.networking.v1.NetworkPolicy(`${name}-np-${p.metadata.name}`, inNamespace(p, ns), { parent: this }));
+            // Only the EPP's API-server rule depends on what the cluster reports; the rest is config alone.
+            const { allow, defaultDeny, apiServerPolicy } = networkPolicies(config);
+            const resolved = readApiServerPeers(name, this).apply((apiServer) => networkPolicies(config, { apiServer }));
+            const specOf = (i: number) => (allow[i].metadata.name === apiServerPolicy ? resolved.apply((r) => r.allow[i].spec) : allow[i].spec);
+            const allows = allow.map(
+                (p, i) => new k8s.networking.v1.NetworkPolicy(`${name}-np-${p.metadata.name}`, { ...inNamespace(p, ns), spec: specOf(i) }, { parent: this }),
+            );
             // Nothing in the deny's data refers to the allows: only a declared dependency puts it last.
             new k8s.networking.v1.NetworkPolicy(`${name}-np-${defaultDeny.metadata.name}`, inNamespace(defaultDeny, ns), {
                 parent: this,

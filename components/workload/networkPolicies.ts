@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { ISTIO_PORTS, KUBE_DNS, NAMESPACE_NAME_LABEL, PORTS, POD_LABELS, STACK_NAMES, kserveNames, stackLabels } from "../../config/names";
 import { StackConfig } from "../../config/types";
 
@@ -14,7 +13,7 @@ import { StackConfig } from "../../config/types";
  * | metricsNamespace (when set) | vLLM / EPP pods | 8000 / 9090, sidecar 15020, 15090 |
  * | every pod | kube-dns (kube-system) | 53 UDP+TCP |
  * | every pod (its sidecar) | istiod (Istio namespace) | 15012 (xDS and certificates) |
- * | EPP pods | Kubernetes API server (the cluster endpoint /32; any address when not given) | 443 (it watches Pods and its InferencePool) |
+ * | EPP pods | Kubernetes API server (the `kubernetes` ClusterIP and its EndpointSlice addresses, /32 each; any address when not given) | their ports, 443 (it watches Pods and its InferencePool) |
  * | vLLM pods | public internet | 443 (storage initializer: model download) |
  *
  * Not needed, so not allowed: kubelet probes (the node's own traffic to its pods is never subject to
@@ -22,14 +21,14 @@ import { StackConfig } from "../../config/types";
  * istiod to the pods (sidecars dial istiod, never the reverse; 15017 is istiod's webhook port, called by the API
  * server, not by pods); any "allow all" egress.
  *
- * The builder is pure data: the one value only known once the cluster exists, the API server's address, comes in
- * as an Input (`apiServerCidrs`), which the NetworkPolicy arguments accept as they are.
+ * The builder is pure data: the API server's addresses, known only once the cluster exists, come in as plain values
+ * (`apiServer`); the component resolves them from the cluster and hands each policy's spec over as an Output.
  */
 
 export interface NetworkPolicyPeer {
     podSelector?: { matchLabels: Record<string, string> };
     namespaceSelector?: { matchLabels: Record<string, string> };
-    ipBlock?: { cidr: pulumi.Input<string>; except?: string[] };
+    ipBlock?: { cidr: string; except?: string[] };
 }
 
 export interface NetworkPolicyPort {
@@ -56,32 +55,53 @@ export const ANY_IPV4 = "0.0.0.0/0";
 /** Addresses that are never "the internet": RFC 1918, CGNAT (used by some GKE pod ranges) and link-local. */
 export const NON_PUBLIC_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
 
+/** Where pods reach the Kubernetes API server, as read from the cluster (see `apiServerPeers`). */
+export interface ApiServerPeers {
+    /** /32s of the `kubernetes` Service's ClusterIP and of every address in its EndpointSlice. */
+    cidrs: string[];
+    /** The Service's port and the endpoints' ports (443 and the API server's own port). */
+    ports: number[];
+}
+
 export interface NetworkPolicyOptions {
     /**
-     * Where the EPP reaches the Kubernetes API server. On GKE the control plane is outside the cluster: the
-     * `kubernetes` Service's ClusterIP is translated to the control plane's endpoint before Dataplane V2 applies
-     * policy, so a rule for the ClusterIP or for a pod selector never matches; a rule for the endpoint does. The
-     * component passes the cluster endpoint as a /32 (`apiServerCidr`). Without it the fallback is any address on
-     * 443, for the EPP pods only: the policy still isolates everything else, but the EPP could reach any HTTPS host.
+     * Where the EPP reaches the Kubernetes API server. The EPP dials the `kubernetes` Service; whether Dataplane V2
+     * (Cilium) checks egress before or after it translates the ClusterIP to the control plane's address is not
+     * documented, and on current GKE the address behind it is the control plane's (often private) endpoint, not the
+     * cluster's public `endpoint`. So the rule allows both what the pod dials and what it is translated to, exactly:
+     * the ClusterIP and each address of the Service's EndpointSlice, on their ports. Without them the fallback is any
+     * address on 443, for the EPP pods only: the policy still isolates everything else, but the EPP could reach any
+     * HTTPS host.
      */
-    apiServerCidrs?: pulumi.Input<string>[];
+    apiServer?: ApiServerPeers;
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /**
- * The API server endpoint as a single-address CIDR. GKE reports the endpoint as a bare IPv4 address; anything else
- * (a hostname, a URL) cannot go into an ipBlock, and failing here names the value instead of an API-server rejection.
+ * An API server address as a single-address CIDR. Anything but an IPv4 address (a hostname, an IPv6 address of a
+ * dual-stack slice) cannot go into this ipBlock, and failing here names the value instead of an API-server rejection.
  */
 export function apiServerCidr(address: string): string {
     if (!IPV4.test(address)) throw new Error(`the API server address must be an IPv4 address for a NetworkPolicy ipBlock, got "${address}"`);
     return `${address}/32`;
 }
 
+/** The peers from what the cluster reports: the Service's ClusterIP and port, the EndpointSlice's addresses and ports. */
+export function apiServerPeers(service: { clusterIP: string; ports: number[] }, slice: { addresses: string[]; ports: number[] }): ApiServerPeers {
+    const unique = <T>(xs: T[]) => [...new Set(xs)];
+    return {
+        cidrs: unique([service.clusterIP, ...slice.addresses].map(apiServerCidr)),
+        ports: unique([...service.ports, ...slice.ports]).sort((a, b) => a - b),
+    };
+}
+
 /** The allow policies, and the namespace-wide deny that must come last (see the component). */
 export interface WorkloadNetworkPolicies {
     allow: NetworkPolicy[];
     defaultDeny: NetworkPolicy;
+    /** The one policy whose rules depend on `apiServer` (the EPP's). */
+    apiServerPolicy: string;
 }
 
 export function networkPolicies(config: StackConfig, options: NetworkPolicyOptions = {}): WorkloadNetworkPolicies {
@@ -97,7 +117,7 @@ export function networkPolicies(config: StackConfig, options: NetworkPolicyOptio
     const metricsPeer: NetworkPolicyPeer[] = metrics ? [{ namespaceSelector: inNamespace(metrics) }] : [];
     const labels = stackLabels("network-policy");
     const meta = (name: string) => ({ name, namespace: ns, labels });
-    const apiServerCidrs = options.apiServerCidrs ?? [ANY_IPV4];
+    const apiServer = options.apiServer ?? { cidrs: [ANY_IPV4], ports: [443] };
 
     const workload: NetworkPolicy = {
         metadata: meta(`${names.serviceName}-workload`),
@@ -132,7 +152,7 @@ export function networkPolicies(config: StackConfig, options: NetworkPolicyOptio
             ],
             egress: [
                 { to: [{ podSelector: workloadPods }], ports: tcp(PORTS.vllm) },
-                { to: apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(443) },
+                { to: apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...apiServer.ports) },
             ],
         },
     };
@@ -164,7 +184,7 @@ export function networkPolicies(config: StackConfig, options: NetworkPolicyOptio
         },
     };
 
-    return { allow: [workload, scheduler, dns, istiod], defaultDeny: defaultDeny(ns, labels) };
+    return { allow: [workload, scheduler, dns, istiod], defaultDeny: defaultDeny(ns, labels), apiServerPolicy: scheduler.metadata.name };
 }
 
 /** Deny everything not allowed above, both ways, for every pod of the namespace. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_SOURCES } from "../../config/versions";
 import { KSERVE_PKI, STACK_NAMES, gatewayNames } from "../../config/names";
+import { kserveWebhookArgs } from "../../components/platform/kserveWebhooks";
 import { certificateSchema, clusterIssuerSchema } from "../../crds/certManager";
 import { gatewaySchema } from "../../crds/gateway";
 import { istioPatchSchema, istioSchema } from "../../crds/istio";
@@ -283,5 +284,57 @@ describe("Gateway address", () => {
     it("fails with the Gateway's name when there is none yet", () => {
         expect(() => addressFromStatus({ addresses: [] }, "opendatahub/inference-gateway")).toThrow(/Gateway opendatahub\/inference-gateway has no address/);
         expect(() => addressFromStatus(undefined, "ingress/gw")).toThrow(/Gateway ingress\/gw has no address/);
+    });
+});
+
+describe("KServe's validating webhooks, owned by the stack", () => {
+    // docs/UPSTREAM.md row "KServe EA1 webhooks": rhaii-on-xks charts/kserve/files/webhooks.yaml at the chart's commit.
+    const hooks = kserveWebhookArgs("opendatahub");
+
+    it("validate LLMInferenceServices on create and update, through KServe's webhook Service and cert-manager's CA", () => {
+        expect(hooks.llminferenceservice).toEqual({
+            metadata: {
+                name: "tpu-inference-llminferenceservice.serving.kserve.io",
+                labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "tpu-inference", "app.kubernetes.io/component": "kserve" },
+                annotations: { "cert-manager.io/inject-ca-from": "opendatahub/kserve-webhook-server" },
+            },
+            webhooks: [
+                {
+                    name: "llminferenceservice.kserve-webhook-server.validator",
+                    admissionReviewVersions: ["v1", "v1beta1"],
+                    clientConfig: {
+                        service: { name: "kserve-webhook-server-service", namespace: "opendatahub", path: "/validate-serving-kserve-io-v1alpha1-llminferenceservice" },
+                    },
+                    failurePolicy: "Fail",
+                    sideEffects: "None",
+                    rules: [{ apiGroups: ["serving.kserve.io"], apiVersions: ["v1alpha1"], operations: ["CREATE", "UPDATE"], resources: ["llminferenceservices"] }],
+                },
+            ],
+        });
+    });
+
+    it("validate LLMInferenceServiceConfigs on create, update and delete, in the configured KServe namespace", () => {
+        const config = kserveWebhookArgs("kserve-system").llminferenceserviceconfig as any;
+        expect(config.metadata.name).toBe("tpu-inference-llminferenceserviceconfig.serving.kserve.io");
+        expect(config.metadata.annotations).toEqual({ "cert-manager.io/inject-ca-from": "kserve-system/kserve-webhook-server" });
+        expect(config.webhooks[0].clientConfig.service).toEqual({
+            name: "kserve-webhook-server-service",
+            namespace: "kserve-system",
+            path: "/validate-serving-kserve-io-v1alpha1-llminferenceserviceconfig",
+        });
+        expect(config.webhooks[0].rules[0]).toEqual({
+            apiGroups: ["serving.kserve.io"],
+            apiVersions: ["v1alpha1"],
+            operations: ["CREATE", "UPDATE", "DELETE"],
+            resources: ["llminferenceserviceconfigs"],
+        });
+        expect(config.webhooks[0].name).toBe("llminferenceserviceconfig.kserve-webhook-server.validator");
+    });
+
+    it("turns off Helm's hooks for a release only when asked", () => {
+        const base = { name: "kserve", source: DEFAULT_SOURCES.kserve, values: {}, timeoutSeconds: 900 };
+        expect(releaseArgs({ ...base, hooks: false })).toMatchObject({ disableWebhooks: true, disableCRDHooks: true });
+        expect(releaseArgs(base)).not.toHaveProperty("disableWebhooks");
+        expect(releaseArgs(base)).not.toHaveProperty("disableCRDHooks");
     });
 });

@@ -56,6 +56,24 @@ describe("Platform with the default config", () => {
             });
         });
 
+        // docs/UPSTREAM.md rows "KServe EA1 webhooks", "Helm uninstall order" and "helm.v3.Release hooks".
+        it("installs KServe without Helm hooks and owns its two validating webhooks, after the release", () => {
+            expect(release("platform-kserve-release").inputs).toMatchObject({ disableWebhooks: true, disableCRDHooks: true });
+            // Only KServe: the other charts' hooks (e.g. cert-manager's startupapicheck) still run.
+            for (const other of ["platform-cert-manager-release", "platform-mesh-operator", "platform-lws-release"]) {
+                expect(release(other).inputs.disableWebhooks, other).toBeUndefined();
+            }
+            const hooks = s.byType("kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration");
+            expect(hooks.map((h) => h.name).sort()).toEqual(["platform-kserve-webhook-llminferenceservice", "platform-kserve-webhook-llminferenceserviceconfig"]);
+            for (const h of hooks) expect(h.dependsOn, h.name).toContain("platform-kserve-release");
+        });
+
+        it("creates the workload only after the webhooks, so it is validated and, on destroy, deleted first", async () => {
+            const whole = await import("../helpers/stack").then((m) => m.runStack());
+            const service = whole.one("kubernetes:serving.kserve.io/v1alpha1:LLMInferenceService");
+            expect(service.dependsOn).toEqual(expect.arrayContaining(["platform-kserve-webhook-llminferenceservice", "platform-kserve-webhook-llminferenceserviceconfig"]));
+        });
+
         it("applies the Gateway API v1.4.0 and Inference Extension v1.2.0 manifests", () => {
             expect(s.one(CONFIG_FILE, "platform-crds-gateway-api").inputs.file).toBe(
                 "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.4.0/standard-install.yaml",
@@ -222,9 +240,11 @@ describe("Platform with the default config", () => {
             }
         });
 
-        it("exposes KServe, the Gateway, the CRDs and the mesh as `ready`", () => {
+        it("exposes KServe and its webhooks, the Gateway, the CRDs and the mesh as `ready`", () => {
             expect(s.outputs.ready).toEqual([
                 "platform-kserve-release",
+                "platform-kserve-webhook-llminferenceservice",
+                "platform-kserve-webhook-llminferenceserviceconfig",
                 "platform-gateway-inference-gateway",
                 "platform-crds-gateway-api",
                 "platform-crds-inference-extension",

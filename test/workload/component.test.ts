@@ -10,13 +10,21 @@ const POLICY = NETWORK_POLICY;
 const policy = (s: CapturedStack, name: string) => s.one(POLICY, `inference-np-${name}`);
 const egress = (r: CapturedResource) => ((r.inputs.spec as any).egress ?? []) as { to: { ipBlock?: { cidr: string } }[]; ports: unknown[] }[];
 
-describe("the InferenceService given the API server's address", async () => {
+describe("the InferenceService with NetworkPolicies, reading the API server from the cluster", async () => {
     const s = await runWorkload({ config: { networkPolicies: true } });
 
-    it("narrows the EPP's API-server egress to the cluster endpoint /32, taken from the cluster", () => {
+    // docs/UPSTREAM.md row "API server egress on Dataplane V2".
+    it("narrows the EPP's API-server egress to the kubernetes Service's ClusterIP and its EndpointSlice addresses", () => {
         const scheduler = policy(s, "qwen-3b-tpu-svc-scheduler");
-        expect(egress(scheduler)).toContainEqual({ to: [{ ipBlock: { cidr: "192.0.2.1/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
-        expect(scheduler.dependsOn).toContain("gke-cluster");
+        expect(egress(scheduler)).toContainEqual({
+            to: [{ ipBlock: { cidr: "192.0.2.20/32" } }, { ipBlock: { cidr: "192.0.2.30/32" } }],
+            ports: [{ protocol: "TCP", port: 443 }],
+        });
+        expect(scheduler.dependsOn).toEqual(expect.arrayContaining(["inference-api-server-service", "inference-api-server-endpoints"]));
+        // Read, never managed: destroy leaves the API server's objects alone.
+        for (const read of ["inference-api-server-service", "inference-api-server-endpoints"]) {
+            expect(s.resources.find((r) => r.name === read)).toMatchObject({ read: true });
+        }
     });
 
     it("allows every address to nothing but the vLLM pods' model download", () => {

@@ -5,6 +5,7 @@ import {
     NetworkPolicyOptions,
     NetworkPolicyPeer,
     apiServerCidr,
+    apiServerPeers,
     networkPolicies as build,
 } from "../../components/workload/networkPolicies";
 import { StackConfig } from "../../config/types";
@@ -98,8 +99,12 @@ const internet: Endpoint = { ip: "13.107.42.14" };
 const gkeControlPlane: Endpoint = { ip: "34.118.0.5" };
 const privateControlPlane: Endpoint = { ip: "172.16.0.2" };
 const clusterPodIp: Endpoint = { ip: "10.52.3.7" };
-/** What the component passes: the cluster endpoint as a /32. */
-const WITH_API_SERVER: NetworkPolicyOptions = { apiServerCidrs: [apiServerCidr(gkeControlPlane.ip!)] };
+/** The `kubernetes` Service's ClusterIP. */
+const apiServerClusterIp: Endpoint = { ip: "34.118.224.1" };
+/** What the component passes: the ClusterIP and the EndpointSlice's address, as read from the cluster. */
+const WITH_API_SERVER: NetworkPolicyOptions = {
+    apiServer: apiServerPeers({ clusterIP: apiServerClusterIp.ip!, ports: [443] }, { addresses: [privateControlPlane.ip!], ports: [443] }),
+};
 
 /** Egress rules that reach every IPv4 address (minus any `except`), by policy name. */
 const openIpRules = (policies: NetworkPolicy[]) =>
@@ -130,7 +135,9 @@ describe("NetworkPolicies (enabled, with the API server's address)", () => {
         ["EPP -> kube-dns 53/TCP", { from: epp, to: kubeDns, port: 53 }, true],
         ["vLLM sidecar -> istiod 15012", { from: vllm, to: istiod, port: 15012 }, true],
         ["EPP sidecar -> istiod 15012", { from: epp, to: istiod, port: 15012 }, true],
-        ["EPP -> GKE control plane 443", { from: epp, to: gkeControlPlane, port: 443 }, true],
+        // docs/UPSTREAM.md row "API server egress on Dataplane V2": before or after Service translation, both match.
+        ["EPP -> kubernetes ClusterIP 443", { from: epp, to: apiServerClusterIp, port: 443 }, true],
+        ["EPP -> control plane endpoint behind it 443", { from: epp, to: privateControlPlane, port: 443 }, true],
         ["vLLM -> internet 443 (model download)", { from: vllm, to: internet, port: 443 }, true],
     ] as const)("allow %s", (_, flow, expected) => {
         expect(allowed(policies, flow as Flow)).toBe(expected);
@@ -151,8 +158,9 @@ describe("NetworkPolicies (enabled, with the API server's address)", () => {
         ["istiod -> vLLM 15012", { from: istiod, to: vllm, port: 15012 }],
         ["EPP -> internet 80", { from: epp, to: internet, port: 80 }],
         ["EPP -> internet 443 (only the API server's address)", { from: epp, to: internet, port: 443 }],
-        ["EPP -> another private address 443", { from: epp, to: privateControlPlane, port: 443 }],
-        ["EPP -> GKE control plane 80", { from: epp, to: gkeControlPlane, port: 80 }],
+        ["EPP -> another private address 443", { from: epp, to: clusterPodIp, port: 443 }],
+        ["EPP -> the cluster's public endpoint 443 (not what pods dial)", { from: epp, to: gkeControlPlane, port: 443 }],
+        ["EPP -> control plane 80", { from: epp, to: privateControlPlane, port: 80 }],
         ["vLLM -> any pod 8000", { from: vllm, to: anyPod, port: 8000 }],
         ["vLLM -> GKE metadata server 80", { from: vllm, to: { ip: "169.254.169.254" }, port: 80 }],
     ] as const)("deny %s", (_, flow) => {
@@ -185,9 +193,12 @@ describe("NetworkPolicies (enabled, with the API server's address)", () => {
         expect(JSON.stringify(policies.filter((p) => p.metadata.name !== "qwen-3b-tpu-svc-workload"))).not.toContain("0.0.0.0/0");
     });
 
-    it("send the EPP to the API server's address only", () => {
+    it("send the EPP to the API server's addresses only", () => {
         const scheduler = policies.find((p) => p.metadata.name === "qwen-3b-tpu-svc-scheduler")!;
-        expect(scheduler.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: "34.118.0.5/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
+        expect(scheduler.spec.egress).toContainEqual({
+            to: [{ ipBlock: { cidr: "34.118.224.1/32" } }, { ipBlock: { cidr: "172.16.0.2/32" } }],
+            ports: [{ protocol: "TCP", port: 443 }],
+        });
     });
 });
 
@@ -201,6 +212,21 @@ describe("NetworkPolicies without the API server's address (fallback)", () => {
         expect(allowed(policies, { from: vllm, to: privateControlPlane, port: 443 })).toBe(false);
         expect(openIpRules(policies).map((x) => x.name).sort()).toEqual(["qwen-3b-tpu-svc-scheduler", "qwen-3b-tpu-svc-workload"]);
         for (const { r } of openIpRules(policies)) expect(r.ports).toEqual([{ protocol: "TCP", port: 443 }]);
+    });
+});
+
+describe("apiServerPeers", () => {
+    it("allows the ClusterIP and every endpoint once, on every port either reports", () => {
+        expect(apiServerPeers({ clusterIP: "10.0.0.1", ports: [443] }, { addresses: ["172.16.0.2", "172.16.0.3", "172.16.0.2"], ports: [6443] })).toEqual({
+            cidrs: ["10.0.0.1/32", "172.16.0.2/32", "172.16.0.3/32"],
+            ports: [443, 6443],
+        });
+        expect(apiServerPeers({ clusterIP: "10.0.0.1", ports: [443] }, { addresses: [], ports: [443] })).toEqual({ cidrs: ["10.0.0.1/32"], ports: [443] });
+    });
+
+    it("refuses what cannot go into an IPv4 ipBlock", () => {
+        expect(() => apiServerPeers({ clusterIP: "None", ports: [443] }, { addresses: [], ports: [] })).toThrow(/IPv4 address for a NetworkPolicy ipBlock, got "None"/);
+        expect(() => apiServerPeers({ clusterIP: "10.0.0.1", ports: [443] }, { addresses: ["fd00::1"], ports: [] })).toThrow(/fd00::1/);
     });
 });
 

@@ -99,11 +99,11 @@ describe("the workload in the whole program (default config)", async () => {
         expect(s.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute").dependsOn).toContain("inference-ns");
     });
 
-    it("lets the EPP reach the API server at the cluster endpoint only (as index.ts wires it)", async () => {
+    it("lets the EPP reach the API server's ClusterIP and endpoints only (as index.ts wires it)", async () => {
         const withPolicies = await runStack({ config: { networkPolicies: true } });
         const scheduler = withPolicies.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "inference-np-qwen-3b-tpu-svc-scheduler");
         const egress = (scheduler.inputs.spec as { egress: unknown[] }).egress;
-        expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: "192.0.2.1/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
+        expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: "192.0.2.20/32" } }, { ipBlock: { cidr: "192.0.2.30/32" } }], ports: [{ protocol: "TCP", port: 443 }] });
         expect(JSON.stringify(egress)).not.toContain("0.0.0.0/0");
     });
 

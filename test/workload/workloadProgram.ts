@@ -2,8 +2,8 @@ import { loadConfig } from "../../config";
 import { GkeCluster } from "../../components/gkeCluster";
 import { InferenceService } from "../../components/workload";
 
-// The workload on the cluster alone, given the cluster endpoint as its API server address (as index.ts hands it):
-// what the component does with that address, and how its objects are ordered, can be checked without the platform.
+// The workload on the cluster alone: what the component reads of the API server, and how its objects are ordered,
+// can be checked without the platform.
 // The gateway address stands in for the platform's Gateway (the mock reports the same one).
 const config = loadConfig();
 const gke = new GkeCluster("gke", { cluster: config.cluster, crdOwner: config.operators.crdOwner });
@@ -12,7 +12,6 @@ const service = new InferenceService("inference", {
     provider: gke.provider,
     gatewayAddress: "192.0.2.10",
     platformReady: [],
-    apiServerAddress: gke.cluster.endpoint,
 });
 
 export const baseUrl = service.baseUrl;

@@ -160,6 +160,13 @@ function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, unk
             return { email: `${args.inputs.accountId}@${args.inputs.project}.iam.gserviceaccount.com`, member: `serviceAccount:${args.inputs.accountId}@${args.inputs.project}.iam.gserviceaccount.com` };
         case "kubernetes:gateway.networking.k8s.io/v1:Gateway":
             return { status: { addresses: [{ type: "IPAddress", value: "192.0.2.10" }] } };
+        // The API server as pods reach it: the `kubernetes` Service and the EndpointSlice behind it.
+        case "kubernetes:core/v1:Service":
+            return args.id === "default/kubernetes" ? { spec: { clusterIP: "192.0.2.20", ports: [{ name: "https", port: 443, protocol: "TCP" }] } } : {};
+        case "kubernetes:discovery.k8s.io/v1:EndpointSlice":
+            return args.id === "default/kubernetes"
+                ? { addressType: "IPv4", endpoints: [{ addresses: ["192.0.2.30"] }], ports: [{ name: "https", port: 443, protocol: "TCP" }] }
+                : {};
         default:
             return {};
     }
