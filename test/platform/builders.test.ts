@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { DEFAULT_SOURCES } from "../../config/versions";
 import { KSERVE_PKI, STACK_NAMES, gatewayNames } from "../../config/names";
 import { kserveWebhookArgs } from "../../components/platform/kserveWebhooks";
+import { lwsCrdKeepPatchArgs } from "../../components/platform/leaderWorkerSet";
 import { certificateSchema, clusterIssuerSchema } from "../../crds/certManager";
 import { gatewaySchema } from "../../crds/gateway";
 import { istioPatchSchema, istioSchema } from "../../crds/istio";
@@ -336,5 +337,21 @@ describe("KServe's validating webhooks, owned by the stack", () => {
         expect(releaseArgs({ ...base, hooks: false })).toMatchObject({ disableWebhooks: true, disableCRDHooks: true });
         expect(releaseArgs(base)).not.toHaveProperty("disableWebhooks");
         expect(releaseArgs(base)).not.toHaveProperty("disableCRDHooks");
+    });
+});
+
+describe("LeaderWorkerSet CRD across chart upgrades", () => {
+    // docs/UPSTREAM.md row "LWS 0.8 CRD move": lws charts/lws README (v0.10.0) and helm pkg/kube/client.go prune check.
+    it("annotates the live CRD to be kept by Helm, under the platform's field manager", () => {
+        expect(lwsCrdKeepPatchArgs()).toEqual({
+            metadata: {
+                name: "leaderworkersets.leaderworkerset.x-k8s.io",
+                annotations: {
+                    "pulumi.com/patchFieldManager": "tpu-inference-platform",
+                    "pulumi.com/patchForce": "true",
+                    "helm.sh/resource-policy": "keep",
+                },
+            },
+        });
     });
 });

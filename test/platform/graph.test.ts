@@ -57,6 +57,12 @@ describe("Platform with the default config", () => {
         });
 
         // docs/UPSTREAM.md rows "KServe EA1 webhooks", "Helm uninstall order" and "helm.v3.Release hooks".
+        it("keeps the LWS CRD through a chart upgrade with an annotation put on after the release", () => {
+            const keep = s.one("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch", "platform-lws-crd-keep");
+            expect(keep.dependsOn).toContain("platform-lws-release");
+            expect((keep.inputs.metadata as any).annotations["helm.sh/resource-policy"]).toBe("keep");
+        });
+
         it("installs KServe without Helm hooks and owns its two validating webhooks, after the release", () => {
             expect(release("platform-kserve-release").inputs).toMatchObject({ disableWebhooks: true, disableCRDHooks: true });
             // Only KServe: the other charts' hooks (e.g. cert-manager's startupapicheck) still run.
@@ -261,7 +267,7 @@ describe("Platform with the default config", () => {
         );
         for (const r of rendered) expect(validateCaptured(r), r.name).toEqual({ valid: true });
         // Any other custom resource type under the platform would be unmodelled.
-        const builtIn = /^kubernetes:(core|apps|helm\.sh|yaml|admissionregistration\.k8s\.io)\//;
+        const builtIn = /^kubernetes:(core|apps|helm\.sh|yaml|admissionregistration\.k8s\.io|apiextensions\.k8s\.io)\//;
         const others = descendants(s, "platform").filter((r) => r.custom && !builtIn.test(r.type) && !PLATFORM_CR_TYPES.includes(r.type));
         expect(others.map((r) => r.type)).toEqual([]);
     });
