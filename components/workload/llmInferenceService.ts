@@ -35,9 +35,12 @@ import { schedulerTemplate } from "./schedulerConfig";
  * element, so extra args from config need no shell quoting and cannot inject shell code. The price is that the
  * flags KServe's script would add (served name, port, TLS) are set here, explicitly.
  *
- * The model path is the `--model` flag, not a positional: some KServe builds append the model mount path to the
- * `main` container's command when they attach the storage initializer; `vllm serve` takes that positional as the
- * same model, where `python -m vllm.entrypoints.openai.api_server` (the guide's form) would reject it.
+ * The model path is the `--model` flag: the EA1 controller only adds the storage initializer and a read-only mount
+ * at `/mnt/models` for it and leaves `args` alone (docs/UPSTREAM.md row "KServe storage initializer").
+ *
+ * Not set, on purpose: `PJRT_DEVICE=TPU` (vLLM's TPU worker sets it itself) and a request-logging flag (vLLM v0.11.2,
+ * the pinned RHAIIS 3.2.5 image, logs no requests by default; `--disable-log-requests` is a deprecated no-op), see
+ * docs/UPSTREAM.md rows "vLLM PJRT_DEVICE" and "vLLM request logging".
  */
 export const VLLM_COMMAND = ["vllm", "serve"];
 
