@@ -1,10 +1,15 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { compareReports, formatComparison, parseReport } from "./compare";
+import { samplesCsv } from "./csv";
+import { renderHtml } from "./html";
 import { parseSlo, type Slo } from "./load";
 import { LIMITS, normalizeBaseUrl, parseLevels, parseDuration, parsePhaseList, PHASES, type Api, type PhaseName, type Thresholds, type VerifyConfig } from "./config";
 import { DEFAULT_MIN_AFFINITY } from "./affinity";
 import { createProgress } from "./progress";
 import { formatJson, formatText } from "./report";
-import { runVerify } from "./run";
+import { runVerify, type VerifyReport } from "./run";
 import { pulumiStackUrl } from "./stack";
 
 /** Where output goes and how the stack URL is found; tests replace these to run main() in-process. */
@@ -24,6 +29,16 @@ const defaultIO = (): CliIO => ({
 });
 
 class UsageError extends Error {}
+
+/** Exit code of a failed parse: 0 for --help/--version, 2 for a usage error (printed); anything else is a bug. */
+function usageExit(err: unknown, io: CliIO): number {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError) {
+        io.stderr(`error: ${err.message}\n`);
+        return 2;
+    }
+    throw err;
+}
 
 /** Plain decimal digits only: Number() would also take "0x10", "1e3" or " 8 ", which a typo should not become. */
 const INTEGER = /^[+-]?\d+$/;
@@ -104,6 +119,7 @@ interface CliOptions extends Thresholds {
     seed?: number;
     json: boolean;
     quiet: boolean;
+    reportDir?: string;
 }
 
 export function buildProgram(): Command {
@@ -151,6 +167,7 @@ export function buildProgram(): Command {
         .option("--max-error-rate <ratio>", "tolerated failed fraction of load requests (default 0)", numberIn(0, 1))
         .option("--min-rps <n>", "fail below this concurrent-phase throughput", numberIn(0, 1_000_000))
         .option("--seed <n>", "seed for generated prompts (default: random per run)", intIn(0, 2 ** 31 - 1))
+        .option("--report-dir <dir>", "also write report.json, samples.csv and a self-contained report.html into this directory")
         .option("--json", "print one JSON document on stdout, nothing else", false)
         .option("--quiet", "print only the verdict; no progress bars", false);
 }
@@ -220,6 +237,7 @@ async function resolveBaseUrl(o: CliOptions, io: CliIO): Promise<string> {
 /** Runs the command; resolves to the exit code instead of exiting, so tests can call it in-process. */
 export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> = {}): Promise<number> {
     const io: CliIO = { ...defaultIO(), ...ioOverrides };
+    if (argv[0] === "compare") return compareMain(argv.slice(1), io);
     const program = buildProgram()
         .exitOverride()
         .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
@@ -230,17 +248,77 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
         options = program.opts<CliOptions>();
         config = toConfig(options, await resolveBaseUrl(options, io));
     } catch (err) {
-        if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-        if (err instanceof UsageError) {
-            io.stderr(`error: ${err.message}\n`);
-            return 2;
-        }
-        throw err;
+        return usageExit(err, io);
     }
     const progress = createProgress(io.stderrIsTTY && !options.json && !options.quiet);
     const report = await runVerify(config, progress);
     io.stdout(options.json ? formatJson(report) : formatText(report, options.quiet));
+    if (options.reportDir !== undefined) {
+        const html = writeReportDir(options.reportDir, report);
+        if (!options.json) io.stdout(`report: ${html}\n`);
+    }
     return report.exitCode;
+}
+
+/** report.json (the --json document), samples.csv and report.html; returns the HTML's path. */
+export function writeReportDir(dir: string, report: VerifyReport, label = "run"): string {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "report.json"), formatJson(report));
+    writeFileSync(path.join(dir, "samples.csv"), samplesCsv(report));
+    const html = path.join(dir, "report.html");
+    writeFileSync(html, renderHtml([{ label, report }], `verify ${report.baseUrl}`));
+    return html;
+}
+
+interface CompareOptions {
+    labelA: string;
+    labelB: string;
+    html?: string;
+    json: boolean;
+}
+
+/** `verify compare A.json B.json`: exit 0 after printing, 2 on a usage error or a file that is no report. */
+export async function compareMain(argv: readonly string[], io: CliIO): Promise<number> {
+    const program = new Command("verify compare")
+        .description("Two verify JSON reports side by side, with B/A ratios")
+        .argument("<a>", "first report (e.g. round-robin, or before an upgrade)")
+        .argument("<b>", "second report")
+        .option("--label-a <name>", "name of the first run", "A")
+        .option("--label-b <name>", "name of the second run", "B")
+        .option("--html <file>", "also write both runs into one self-contained HTML report")
+        .option("--json", "print the comparison as JSON", false)
+        .exitOverride()
+        .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) });
+    let reports: [VerifyReport, VerifyReport];
+    let o: CompareOptions;
+    try {
+        program.parse([...argv], { from: "user" });
+        o = program.opts<CompareOptions>();
+        const [a, b] = program.args;
+        reports = [a, b].map((file) => {
+            let text: string;
+            try {
+                text = readFileSync(file, "utf8");
+            } catch (err) {
+                throw new UsageError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+            }
+            try {
+                return parseReport(text, file);
+            } catch (err) {
+                throw new UsageError(err instanceof Error ? err.message : String(err));
+            }
+        }) as [VerifyReport, VerifyReport];
+    } catch (err) {
+        return usageExit(err, io);
+    }
+    const rows = compareReports(reports[0], reports[1]);
+    io.stdout(o.json ? `${JSON.stringify({ a: o.labelA, b: o.labelB, rows }, null, 2)}\n` : formatComparison(rows, o.labelA, o.labelB));
+    if (o.html !== undefined) {
+        mkdirSync(path.dirname(path.resolve(o.html)), { recursive: true });
+        writeFileSync(o.html, renderHtml([{ label: o.labelA, report: reports[0] }, { label: o.labelB, report: reports[1] }], `verify: ${o.labelA} vs ${o.labelB}`));
+        if (!o.json) io.stdout(`report: ${o.html}\n`);
+    }
+    return 0;
 }
 
 if (require.main === module) {

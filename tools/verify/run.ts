@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { runCache, type CacheResult } from "./cache";
-import { DEFAULT_BLOCK_SIZE, tpuBlockSize, type VerifyConfig } from "./config";
+import { DEFAULT_BLOCK_SIZE, PHASES, tpuBlockSize, type PhaseName, type VerifyConfig } from "./config";
 import { expectModelMismatch, listModels, runHealth, type HealthResult } from "./health";
 import { VerifyClient } from "./http";
 import { runLoad, type LoadResult } from "./load";
@@ -10,13 +10,31 @@ import { skipped, type Skipped } from "./types";
 import { makeRunId } from "./workload";
 import { parseSeries, servedBlockSize } from "./prom";
 
-export const REPORT_SCHEMA = "tpu-inference-stack/verify@1";
+export const REPORT_SCHEMA = "tpu-inference-stack/verify@2";
+
+/** The tool's own version: a report says which verify produced it. */
+export const TOOL_VERSION: string = (require("../../package.json") as { version: string }).version;
+
+/** What the server said about itself, so two reports can be told apart (or be known to be the same service). */
+export interface ServerIdentity {
+    model: string | null;
+    servedModels: string[];
+    maxModelLen: number | null;
+    blockSize: number;
+    blockSizeSource: CacheResult["blockSizeSource"];
+}
 
 export interface VerifyReport {
     schema: typeof REPORT_SCHEMA;
+    tool: { name: "verify"; version: string };
     baseUrl: string;
     model: string | null;
     runId: string;
+    /** The seed the prompts were generated from: --seed, or the random one drawn for this run. */
+    seed: number;
+    /** The effective options of the run (defaults filled in), enough to rerun it. */
+    options: EffectiveOptions;
+    server: ServerIdentity;
     startedAt: string;
     durationMs: number;
     phases: {
@@ -68,6 +86,12 @@ export function chooseBlockSize(option: number | null, served: number | null, ma
     return { blockSize: DEFAULT_BLOCK_SIZE, blockSizeSource: "default" };
 }
 
+export type EffectiveOptions = Omit<VerifyConfig, "phases"> & { phases: PhaseName[] };
+
+export function effectiveOptions(config: VerifyConfig): EffectiveOptions {
+    return { ...config, phases: PHASES.filter((p) => config.phases.has(p)) };
+}
+
 /** Runs the selected phases in order against config.baseUrl and nothing else, and judges the outcome. */
 export async function runVerify(config: VerifyConfig, progress: Progress): Promise<VerifyReport> {
     const startedAt = new Date();
@@ -80,6 +104,7 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
     try {
         let model = config.model;
         let listingError: string | null = null;
+        let servedModels: string[] = [];
         let maxModelLen: number | null = null;
         let health: HealthResult | Skipped = skipped("not selected");
         let blocker: string | null = null;
@@ -90,6 +115,7 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
             health = await runHealth(client, { model: config.model, expectModel: config.expectModel, maxErrorRate: config.thresholds.maxErrorRate ?? 0 });
             model = health.model;
             maxModelLen = health.maxModelLen;
+            servedModels = health.servedModels;
             // The first failed check carries the real cause (connection refused, timeout, TLS...).
             if (!health.reachable) blocker = `server unreachable (${health.checks.find((c) => c.status === "fail")?.detail ?? "no answer"})`;
             else if (!health.canServe) blocker = "no completion request succeeded in the health phase";
@@ -97,6 +123,7 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
             const listing = await listModels(client);
             if (listing.ok) {
                 model = model ?? listing.cards[0].id;
+                servedModels = listing.cards.map((c) => c.id);
                 maxModelLen = listing.cards.find((c) => c.id === model)?.maxModelLen ?? null;
                 const mismatch = expectModelMismatch(listing.cards.map((c) => c.id), config.expectModel);
                 if (mismatch !== null) modelFailures.push(`GET /v1/models: ${mismatch}`);
@@ -148,9 +175,13 @@ export async function runVerify(config: VerifyConfig, progress: Progress): Promi
         const ok = failures.length === 0;
         return {
             schema: REPORT_SCHEMA,
+            tool: { name: "verify", version: TOOL_VERSION },
             baseUrl: config.baseUrl,
             model,
             runId,
+            seed,
+            options: effectiveOptions(config),
+            server: { model, servedModels, maxModelLen, blockSize, blockSizeSource },
             startedAt: startedAt.toISOString(),
             durationMs: performance.now() - t0,
             phases: { health, cache, load },
