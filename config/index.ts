@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, ConfigKey } from "./schema";
 import { MAX_SERVICE_NAME_LENGTH, STACK_NAMES } from "./names";
-import { TPU_V6E_MACHINES, TPU_V6E_ZONES } from "./tpu";
+import { FLEX_START_MAX_RUN_SECONDS, TPU_V6E_MACHINES, TPU_V6E_ZONES } from "./tpu";
 import { DEFAULT_SOURCES, MIN_GKE_VERSION_TPU_V6E, MIN_ISTIO_MINOR, SAIL_ISTIO_VERSIONS } from "./versions";
-import { ChartSource, ClusterConfig, StackConfig, VllmConfig } from "./types";
+import { CapacityMode, CapacitySource, ChartSource, ClusterConfig, MaintenanceConfig, MaintenanceExclusion, StackConfig, VllmConfig } from "./types";
 import { EPP_VERSIONS, TESTED_VERSIONS, imageTag, inferencePoolApi, kserveRelease } from "./compatibility";
 
 export * from "./types";
@@ -134,7 +134,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
         } catch {
             // reported below
         }
-        fail(key, v, "must be a list of strings (pulumi config set --path 'vllmExtraArgs[0]' --flag=value)");
+        fail(key, v, `must be a list of strings (pulumi config set --path '${key}[0]' value)`);
         return [];
     };
     const jsonObject = (key: string): Record<string, unknown> => {
@@ -169,7 +169,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
         fail("zone", zone, `does not offer TPU v6e; zones that do: ${TPU_V6E_ZONES.join(", ")}`);
     }
     const clusterName = nonEmpty("clusterName", /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, "must be a GKE cluster name (lower-case letters, digits and '-', starting with a letter, at most 40 characters)");
-    const releaseChannel = oneOf("releaseChannel", ["RAPID", "REGULAR", "STABLE", "EXTENDED"] as const);
+    const releaseChannel = oneOf("releaseChannel", ["RAPID", "REGULAR", "STABLE", "EXTENDED", "UNSPECIFIED"] as const);
     const minMasterVersion = str("minMasterVersion");
     if (minMasterVersion !== undefined && compareGkeVersions(minMasterVersion, MIN_GKE_VERSION_TPU_V6E) < 0) {
         fail("minMasterVersion", minMasterVersion, `must be a GKE version at least ${MIN_GKE_VERSION_TPU_V6E} (TPU v6e minimum), e.g. 1.33`);
@@ -192,6 +192,31 @@ export function parseConfig(raw: RawConfig): StackConfig {
     const tpuReservation = str("tpuReservation");
     if (tpuReservation !== undefined && !DNS_LABEL.test(tpuReservation)) fail("tpuReservation", tpuReservation, "must be a reservation name (lower-case letters, digits and '-')");
     if (tpuReservation !== undefined && tpuSpot) fail("tpuReservation", tpuReservation, "cannot be combined with tpuSpot = true (Spot VMs do not consume reservations)");
+    const capacityMode = oneOf<CapacityMode>("tpuCapacityMode", ["nodePool", "computeClass"]);
+    const capacitySources = parseCapacitySources(stringArray("tpuCapacitySources"), fail);
+    if (capacityMode === "computeClass") {
+        if (tpuSpot) fail("tpuSpot", true, "applies to tpuCapacityMode nodePool; in computeClass mode list spot in tpuCapacitySources");
+        if (capacitySources.includes("reservation") && tpuReservation === undefined) {
+            fail("tpuCapacitySources", capacitySources, "lists reservation, so tpuReservation must name the TPU reservation to consume");
+        }
+        if (tpuReservation !== undefined && !capacitySources.includes("reservation")) {
+            fail("tpuReservation", tpuReservation, "is consumed in computeClass mode only when tpuCapacitySources lists reservation");
+        }
+    }
+    const flexStartMaxRun = int("tpuFlexStartMaxRunDurationSeconds", 3600, FLEX_START_MAX_RUN_SECONDS);
+    const tpuAutoUpgrade = bool("tpuAutoUpgrade");
+    if (!tpuAutoUpgrade && releaseChannel !== "UNSPECIFIED") {
+        fail("tpuAutoUpgrade", false, `needs releaseChannel UNSPECIFIED: GKE keeps node auto-upgrade on for clusters in a release channel (${releaseChannel}); to hold upgrades there, add a maintenanceExclusions entry with scope NO_MINOR_OR_NODE_UPGRADES`);
+    }
+    const tpuUpgrade = { maxSurge: int("tpuUpgradeMaxSurge", 0, 8), maxUnavailable: int("tpuUpgradeMaxUnavailable", 0, 8) };
+    if (tpuUpgrade.maxSurge + tpuUpgrade.maxUnavailable === 0) {
+        fail("tpuUpgradeMaxUnavailable", 0, "must be at least 1 when tpuUpgradeMaxSurge is 0: a node upgrade with neither can never replace a node");
+    }
+    const maintenance = parseMaintenance(
+        { enabled: bool("maintenanceWindow"), days: stringArray("maintenanceWindowDays"), start: str("maintenanceWindowStart") ?? "", hours: int("maintenanceWindowHours", 4, 24) },
+        rawOf(meta("maintenanceExclusions")),
+        fail,
+    );
 
     // Operators and sources
     const crdOwner = oneOf("crdOwner", ["stack", "gke"] as const);
@@ -264,7 +289,10 @@ export function parseConfig(raw: RawConfig): StackConfig {
         namespace: label("gatewayNamespace"),
         className: label("gatewayClassName"),
         port: int("gatewayPort", 1, 65535),
+        replicas: int("gatewayReplicas", 1, 20),
+        maxReplicas: int("gatewayMaxReplicas", 1, 50),
     };
+    if (gateway.maxReplicas < gateway.replicas) fail("gatewayMaxReplicas", gateway.maxReplicas, `must be at least gatewayReplicas (${gateway.replicas})`);
 
     // Workload
     const namespace = label("namespace");
@@ -303,6 +331,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
         extraArgs,
         probeInitialDelaySeconds: int("probeInitialDelaySeconds", 0, 3600),
         readyTimeoutMinutes: int("readyTimeoutMinutes", 5, 240),
+        terminationGracePeriodSeconds: int("vllmTerminationGracePeriodSeconds", 0, 3600),
     };
     if (vllm.probeInitialDelaySeconds >= vllm.readyTimeoutMinutes * 60) {
         fail("probeInitialDelaySeconds", vllm.probeInitialDelaySeconds, `must be shorter than readyTimeoutMinutes (${vllm.readyTimeoutMinutes} min = ${vllm.readyTimeoutMinutes * 60} s), or pulumi up always times out`);
@@ -350,10 +379,10 @@ export function parseConfig(raw: RawConfig): StackConfig {
         crdOwner,
         existingIstio: bool("existingIstio"),
         meshFlavor,
+        istioMinor,
         sources,
     };
     const networkPolicies = bool("networkPolicies");
-        istioMinor,
 
     if (problems.length > 0) throw new StackConfigError(problems);
 
@@ -366,6 +395,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
         minMasterVersion,
         deletionProtection,
         deleteUnreachable,
+        maintenance,
         cpuPool: {
             machineType: cpuMachineType,
             initialNodeCount: cpuInitial,
@@ -380,6 +410,13 @@ export function parseConfig(raw: RawConfig): StackConfig {
             spot: tpuSpot,
             reservation: tpuReservation,
             diskSizeGb: tpuDiskSizeGb,
+            capacity: {
+                mode: capacityMode,
+                sources: capacityMode === "computeClass" ? capacitySources : [tpuReservation ? "reservation" : tpuSpot ? "spot" : "onDemand"],
+            },
+            flexStartMaxRunDurationSeconds: flexStartMaxRun,
+            autoUpgrade: tpuAutoUpgrade,
+            upgrade: tpuUpgrade,
         },
     };
     return {
@@ -425,6 +462,76 @@ function isSecretKey(fullKey: string): boolean {
     // The SDK knows which keys were set with --secret but does not type the accessor.
     const runtimeConfig = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
     return runtimeConfig.isConfigSecret?.(fullKey) ?? true;
+}
+
+const CAPACITY_SOURCES: readonly CapacitySource[] = ["reservation", "onDemand", "flexStart", "spot"];
+
+type Fail = (key: string, value: unknown, allowed: string) => void;
+
+/** The ComputeClass priorities in the user's order: known sources, each once, at least one. */
+function parseCapacitySources(list: string[], fail: Fail): CapacitySource[] {
+    const unknown = list.filter((s) => !(CAPACITY_SOURCES as readonly string[]).includes(s));
+    if (unknown.length > 0) fail("tpuCapacitySources", list, `must list only ${CAPACITY_SOURCES.join(", ")} (unknown: ${unknown.join(", ")})`);
+    else if (new Set(list).size !== list.length) fail("tpuCapacitySources", list, "must name each source at most once");
+    else if (list.length === 0) fail("tpuCapacitySources", list, "must name at least one source");
+    return list as CapacitySource[];
+}
+
+const WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"] as const;
+const EXCLUSION_SCOPES = ["NO_UPGRADES", "NO_MINOR_UPGRADES", "NO_MINOR_OR_NODE_UPGRADES"] as const;
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/**
+ * The weekly maintenance window and exclusions. GKE requires at least 48 hours of maintenance availability in any
+ * 32 days, counting only windows of 4 hours or more: days x hours >= 12 guarantees it (4 whole weeks in any 32 days).
+ */
+function parseMaintenance(
+    w: { enabled: boolean; days: string[]; start: string; hours: number },
+    rawExclusions: string | undefined,
+    fail: Fail,
+): MaintenanceConfig {
+    const exclusions = parseExclusions(rawExclusions, fail);
+    if (!w.enabled) return { exclusions };
+    const badDays = w.days.filter((d) => !(WEEKDAYS as readonly string[]).includes(d));
+    if (badDays.length > 0 || w.days.length === 0 || new Set(w.days).size !== w.days.length) {
+        fail("maintenanceWindowDays", w.days, `must list distinct days from ${WEEKDAYS.join(", ")}`);
+    } else if (w.days.length * w.hours < 12) {
+        fail("maintenanceWindowHours", w.hours, `gives ${w.days.length * w.hours} hours a week: GKE needs 48 hours of maintenance windows in any 32 days, so days x hours must be at least 12`);
+    }
+    if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(w.start)) fail("maintenanceWindowStart", w.start, "must be a time of day HH:MM in UTC, e.g. 00:00");
+    return { window: { days: w.days, start: w.start, hours: w.hours }, exclusions };
+}
+
+const EXCLUSION_RULE =
+    "must be a list of {name, start, end, scope} objects: name non-empty, start and end RFC 3339 UTC times (2026-12-20T00:00:00Z) with end after start, scope one of " +
+    EXCLUSION_SCOPES.join(", ");
+
+function isExclusion(e: unknown): e is MaintenanceExclusion {
+    if (typeof e !== "object" || e === null || Array.isArray(e)) return false;
+    const x = e as Record<string, unknown>;
+    const time = (v: unknown) => typeof v === "string" && RFC3339_UTC.test(v) && !Number.isNaN(Date.parse(v));
+    return (
+        Object.keys(x).every((k) => ["name", "start", "end", "scope"].includes(k)) &&
+        typeof x.name === "string" && x.name.length > 0 &&
+        time(x.start) && time(x.end) && Date.parse(x.end as string) > Date.parse(x.start as string) &&
+        (EXCLUSION_SCOPES as readonly unknown[]).includes(x.scope)
+    );
+}
+
+function parseExclusions(raw: string | undefined, fail: Fail): MaintenanceExclusion[] {
+    if (raw === undefined) return [];
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(raw);
+    } catch {
+        parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || !parsed.every(isExclusion)) {
+        fail("maintenanceExclusions", raw, EXCLUSION_RULE);
+        return [];
+    }
+    if (parsed.length > 20) fail("maintenanceExclusions", parsed.length, "must hold at most 20 exclusions (GKE's limit)");
+    return parsed;
 }
 
 function meta(key: string): ConfigKey {

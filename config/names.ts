@@ -113,6 +113,8 @@ export const STACK_NAMES = {
     pullSecret: "rhaiis-pull-secret",
     /** The Hugging Face token Secret in the workload namespace (the guide's name). */
     huggingfaceTokenSecret: "huggingface-token",
+    /** The cluster-scoped GKE ComputeClass the vLLM pods select in computeClass mode (GKE forbids names starting gke or autopilot). */
+    tpuComputeClass: "tpu-inference-v6e",
 } as const;
 
 /** Labels on every object the stack creates (Kubernetes recommended labels). */

@@ -32,3 +32,9 @@ export const TPU_NODE_LABELS = {
 
 /** Extended resource a TPU pod requests. */
 export const TPU_RESOURCE = "google.com/tpu";
+
+/** Node label a Pod selects a GKE ComputeClass with (GKE "About custom ComputeClasses", "Request ComputeClasses in workloads"). */
+export const COMPUTE_CLASS_LABEL = "cloud.google.com/compute-class";
+
+/** GKE's longest (and default) run duration of a flex-start node: 7 days (GKE flex-start docs). */
+export const FLEX_START_MAX_RUN_SECONDS = 7 * 24 * 3600;

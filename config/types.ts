@@ -44,18 +44,41 @@ export interface TpuMachine {
     accelerator: string;
 }
 
+/** Where GKE may take TPU nodes from, in the order a ComputeClass tries them. */
+export type CapacitySource = "reservation" | "onDemand" | "flexStart" | "spot";
+
+/** nodePool: one node pool of one kind; computeClass: a GKE ComputeClass that falls back through its sources. */
+export type CapacityMode = "nodePool" | "computeClass";
+
+/** A one-off window in which GKE does not upgrade automatically (TF `maintenance_exclusion`). */
+export interface MaintenanceExclusion {
+    name: string;
+    /** RFC 3339 UTC, e.g. 2026-12-20T00:00:00Z. */
+    start: string;
+    end: string;
+    scope: "NO_UPGRADES" | "NO_MINOR_UPGRADES" | "NO_MINOR_OR_NODE_UPGRADES";
+}
+
+/** When GKE may upgrade the cluster and its nodes: a weekly window (UTC) and exclusions. */
+export interface MaintenanceConfig {
+    /** Undefined: no window, GKE upgrades at any time. */
+    window?: { days: string[]; start: string; hours: number };
+    exclusions: MaintenanceExclusion[];
+}
+
 export interface ClusterConfig {
     project: string;
     zone: string;
     /** Derived from the zone. */
     region: string;
     name: string;
-    releaseChannel: "RAPID" | "REGULAR" | "STABLE" | "EXTENDED";
+    releaseChannel: "RAPID" | "REGULAR" | "STABLE" | "EXTENDED" | "UNSPECIFIED";
     /** Optional minimum control-plane version; validated against the TPU v6e minimum. */
     minMasterVersion?: string;
     deletionProtection: boolean;
     /** Opt-in: drop in-cluster objects from state when the cluster is unreachable (see README, "Destroy"). */
     deleteUnreachable: boolean;
+    maintenance: MaintenanceConfig;
     cpuPool: {
         machineType: string;
         initialNodeCount: number;
@@ -72,6 +95,13 @@ export interface ClusterConfig {
         /** Name of a specific reservation to consume, when set. */
         reservation?: string;
         diskSizeGb: number;
+        /** How the nodes are obtained, and from which sources in which order (nodePool: exactly one source). */
+        capacity: { mode: CapacityMode; sources: CapacitySource[] };
+        /** computeClass mode: lifetime of a flex-start node (GKE's maxRunDurationSeconds). */
+        flexStartMaxRunDurationSeconds: number;
+        autoUpgrade: boolean;
+        /** nodePool mode: surge upgrade settings (GKE's upgrade_settings, strategy SURGE). */
+        upgrade: { maxSurge: number; maxUnavailable: number };
     };
 }
 
@@ -100,6 +130,8 @@ export interface VllmConfig {
     probeInitialDelaySeconds: number;
     /** How long `pulumi up` waits for the service's Ready condition. */
     readyTimeoutMinutes: number;
+    /** Seconds a stopping pod may take to finish in-flight requests (pod terminationGracePeriodSeconds). */
+    terminationGracePeriodSeconds: number;
 }
 
 export interface WorkloadConfig {
@@ -125,6 +157,8 @@ export interface OperatorsConfig {
     existingIstio: boolean;
     /** Upstream Istio or OpenShift Service Mesh: with the Istio minor, decides the InferencePool API. */
     meshFlavor: MeshFlavor;
+    /** The minor of `istioVersion` (27 for v1.27.3): what the gateway's Envoy config depends on. */
+    istioMinor: number;
     sources: PlatformSources;
 }
 
@@ -133,6 +167,9 @@ export interface GatewayConfig {
     namespace: string;
     className: string;
     port: number;
+    /** The gateway Deployment's HorizontalPodAutoscaler bounds (Istio's per-Gateway parameters). */
+    replicas: number;
+    maxReplicas: number;
 }
 
 export interface SecretsConfig {
@@ -155,5 +192,3 @@ export interface StackConfig {
     /** Kubernetes Secret names the stack creates (pull secret, HF token). */
     secretNames: { pullSecret: string; huggingfaceToken: string };
 }
-    /** The minor of `istioVersion` (27 for v1.27.3): what the gateway's Envoy config depends on. */
-    istioMinor: number;

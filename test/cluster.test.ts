@@ -34,13 +34,13 @@ describe("GKE cluster, CPU pool and TPU pool (dev defaults)", () => {
         expect(s.one(CLUSTER).parent).toBe("gke");
     });
 
-    it("gives the CPU pool the guide's machine type, autoscaling 1-5 from 2 nodes, and GKE metadata", () => {
+    it("gives the CPU pool the guide's machine type, autoscaling 2-5 from 2 nodes (room for two gateway replicas), and GKE metadata", () => {
         const p = s.one(NODE_POOL, "gke-cpu").inputs;
         expect(p).toMatchObject({
             name: "cpu-pool",
             location: "europe-west4-a",
             initialNodeCount: 2,
-            autoscaling: { minNodeCount: 1, maxNodeCount: 5 },
+            autoscaling: { minNodeCount: 2, maxNodeCount: 5 },
             nodeConfig: {
                 machineType: "n1-standard-4",
                 serviceAccount: "rhaii-tpu-scaleout-clust-nodes@test-project.iam.gserviceaccount.com",

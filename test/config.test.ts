@@ -27,11 +27,12 @@ describe("stack config defaults and derived values", () => {
 
     it("takes the manual guide's values by default", () => {
         expect(c.cluster).toMatchObject({ project: "my-project", zone: "europe-west4-a", region: "europe-west4", name: "rhaii-tpu-scaleout-cluster", deletionProtection: false });
-        expect(c.cluster.cpuPool).toMatchObject({ machineType: "n1-standard-4", initialNodeCount: 2, minNodes: 1, maxNodes: 5 });
+        // Not the guide's minimum of 1: two nodes let the two gateway replicas spread (README, "Disruption").
+        expect(c.cluster.cpuPool).toMatchObject({ machineType: "n1-standard-4", initialNodeCount: 2, minNodes: 2, maxNodes: 5 });
         expect(c.workload).toMatchObject({ namespace: "rhaii-inference", serviceName: "qwen-3b-tpu-svc", replicas: 3, networkPolicies: false });
         expect(c.workload.model).toEqual({ uri: "hf://Qwen/Qwen2.5-3B-Instruct", name: "Qwen/Qwen2.5-3B-Instruct" });
         expect(c.workload.vllm).toMatchObject({ maxModelLen: 2048, maxNumSeqs: 128, dtype: "bfloat16", extraArgs: [] });
-        expect(c.gateway).toEqual({ name: "inference-gateway", namespace: "opendatahub", className: "istio", port: 80 });
+        expect(c.gateway).toEqual({ name: "inference-gateway", namespace: "opendatahub", className: "istio", port: 80, replicas: 2, maxReplicas: 4 });
     });
 
     it("derives chips, topology, node count and tensor parallelism from the machine type and replicas", () => {

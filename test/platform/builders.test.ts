@@ -33,7 +33,7 @@ import {
 } from "../../components/platform/mesh";
 import { caBundleCertificate, caCertificate, caIssuer, selfSignedIssuer } from "../../components/platform/pki";
 
-const GATEWAY = { name: "inference-gateway", namespace: "opendatahub", className: "istio", port: 80 };
+const GATEWAY = { name: "inference-gateway", namespace: "opendatahub", className: "istio", port: 80, replicas: 2, maxReplicas: 4 };
 
 describe("Helm release arguments", () => {
     it("take chart, version and namespace from the source, with the repository only for repository charts", () => {

@@ -7,7 +7,7 @@ import { gatewayObject } from "../../components/platform/gatewayObjects";
 import { istioCniObject, istioObject, istioPatchObject } from "../../components/platform/mesh";
 import { caCertificate, caIssuer, selfSignedIssuer } from "../../components/platform/pki";
 
-const GATEWAY = { name: "inference-gateway", namespace: "opendatahub", className: "istio", port: 80 };
+const GATEWAY = { name: "inference-gateway", namespace: "opendatahub", className: "istio", port: 80, replicas: 2, maxReplicas: 4 };
 
 /** Deep copy with `value` set at `path` (dot-separated). */
 function withField<T>(obj: T, path: string, value: unknown): T {
