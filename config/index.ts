@@ -3,7 +3,7 @@ import { CONFIG_KEYS, ConfigKey } from "./schema";
 import { MAX_SERVICE_NAME_LENGTH, STACK_NAMES } from "./names";
 import { FLEX_START_MAX_RUN_SECONDS, TPU_V6E_MACHINES, TPU_V6E_ZONES } from "./tpu";
 import { DEFAULT_SOURCES, MIN_GKE_VERSION_TPU_V6E, MIN_ISTIO_MINOR, SAIL_ISTIO_VERSIONS } from "./versions";
-import { CapacityMode, CapacitySource, ChartSource, ClusterConfig, MaintenanceConfig, MaintenanceExclusion, StackConfig, VllmConfig } from "./types";
+import { CapacityMode, CapacitySource, ChartSource, ClusterConfig, MaintenanceConfig, MaintenanceExclusion, MonitoringConfig, StackConfig, VllmConfig } from "./types";
 import { EPP_VERSIONS, TESTED_VERSIONS, imageTag, inferencePoolApi, kserveRelease } from "./compatibility";
 
 export * from "./types";
@@ -38,6 +38,9 @@ const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-l
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_LABEL_RULE = "a DNS-1123 label (lower-case letters, digits and '-', starting and ending alphanumeric, at most 63 characters)";
+
+/** A Cloud Monitoring notification channel's resource name (the project by ID or number). */
+const NOTIFICATION_CHANNEL = /^projects\/[a-z0-9][-a-z0-9]{4,28}[a-z0-9]\/notificationChannels\/\d+$/;
 
 /** Every problem found in the stack config, reported at once, before any resource is registered. */
 export class StackConfigError extends pulumi.RunError {
@@ -384,6 +387,29 @@ export function parseConfig(raw: RawConfig): StackConfig {
     };
     const networkPolicies = bool("networkPolicies");
 
+    // Monitoring: alerts read what the collection writes, and need somewhere to send a notification.
+    const monitoringEnabled = bool("monitoring");
+    const alertsEnabled = bool("alerts");
+    const notificationChannel = str("alertNotificationChannel");
+    if (notificationChannel !== undefined && !NOTIFICATION_CHANNEL.test(notificationChannel)) {
+        fail("alertNotificationChannel", notificationChannel, "must be a notification channel name, projects/<project>/notificationChannels/<id> (gcloud beta monitoring channels list)");
+    }
+    if (alertsEnabled && !monitoringEnabled) fail("alerts", true, "needs monitoring = true: the alert conditions query the metrics the collection writes");
+    if (alertsEnabled && notificationChannel === undefined) {
+        problems.push(`${PROJECT_NAME}:alertNotificationChannel is not set, but alerts = true: set it to an existing channel, projects/<project>/notificationChannels/<id>`);
+    }
+    const alertSettings = {
+        notificationChannel: notificationChannel ?? "",
+        queueThreshold: int("alertQueueThreshold", 1, 4096),
+        forMinutes: int("alertQueueMinutes", 1, 60),
+        errorPercent: int("alert5xxPercent", 1, 100),
+    };
+    const monitoring: MonitoringConfig = {
+        enabled: monitoringEnabled,
+        scrapeIntervalSeconds: int("metricsScrapeIntervalSeconds", 5, 300),
+        ...(alertsEnabled ? { alerts: alertSettings } : {}),
+    };
+
     if (problems.length > 0) throw new StackConfigError(problems);
 
     const cluster: ClusterConfig = {
@@ -436,6 +462,7 @@ export function parseConfig(raw: RawConfig): StackConfig {
             metricsNamespace,
             inferencePool,
         },
+        monitoring,
         secrets: {
             redhatPullSecret: redhatPullSecret === undefined ? undefined : pulumi.secret(redhatPullSecret),
             huggingfaceToken: huggingfaceToken === undefined ? undefined : pulumi.secret(huggingfaceToken),

@@ -16,7 +16,7 @@ export interface ConfigKey {
     /** Must be set with `pulumi config set --secret`. */
     secret?: boolean;
     required?: boolean;
-    group: "Cluster" | "TPU pool" | "Operators" | "Sources" | "Gateway" | "Workload" | "vLLM" | "Scheduler" | "Secrets";
+    group: "Cluster" | "TPU pool" | "Operators" | "Sources" | "Gateway" | "Workload" | "vLLM" | "Scheduler" | "Monitoring" | "Secrets";
 }
 
 const src = DEFAULT_SOURCES;
@@ -110,6 +110,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     { group: "Scheduler", key: "prefixBlockSizeTokens", type: "integer", default: 0, description: "prefix-cache-scorer block size in tokens; 0 lets the EPP read vLLM's real block size from `vllm:cache_config_info` (autoTune). A value pins it and turns autoTune off: it must then equal vLLM's block size." },
     { group: "Scheduler", key: "maxPrefixBlocksToMatch", type: "integer", default: 256, description: "prefix-cache-scorer maxPrefixBlocksToMatch: how many leading blocks of a prompt the scorer matches." },
     { group: "Scheduler", key: "lruCapacityPerServer", type: "integer", default: 0, description: "prefix-cache-scorer lruCapacityPerServer, in blocks; 0 lets the EPP derive it from vLLM's KV-cache size (autoTune) or use its default (31250)." },
+    // Monitoring
+    { group: "Monitoring", key: "monitoring", type: "boolean", default: true, description: "Google Cloud Managed Service for Prometheus: the cluster's managed collection, PodMonitorings for vLLM, the EPP and the gateway's Envoy, and a Cloud Monitoring dashboard. false turns collection off and creates none of them." },
+    { group: "Monitoring", key: "metricsScrapeIntervalSeconds", type: "integer", default: 30, description: "How often the managed collector scrapes each target, in seconds (5-300); Managed Prometheus bills per sample ingested." },
+    { group: "Monitoring", key: "alerts", type: "boolean", default: false, description: "Cloud Monitoring alert policies: no ready replica, waiting queue above alertQueueThreshold, gateway 5xx above alert5xxPercent. Needs monitoring and alertNotificationChannel." },
+    { group: "Monitoring", key: "alertNotificationChannel", type: "string", default: "", description: "Existing notification channel the alerts go to: projects/<project>/notificationChannels/<id> (`gcloud beta monitoring channels list`); required with alerts." },
+    { group: "Monitoring", key: "alertQueueThreshold", type: "integer", default: 8, description: "Alert when a replica has more than this many requests waiting (vllm:num_requests_waiting) for alertQueueMinutes." },
+    { group: "Monitoring", key: "alertQueueMinutes", type: "integer", default: 5, description: "Minutes (1-60) a condition must hold before an alert opens: the waiting queue, no ready replica, gateway 5xx." },
+    { group: "Monitoring", key: "alert5xxPercent", type: "integer", default: 5, description: "Alert when more than this percentage (1-100) of the gateway's responses for the service are 5xx." },
     // Secrets
     { group: "Secrets", key: "redhatPullSecret", type: "string", secret: true, description: "Docker config JSON for registry.redhat.io, set with `--secret` (`config set --secret redhatPullSecret < auth.json`); required when an image or chart is on registry.redhat.io." },
     { group: "Secrets", key: "huggingfaceToken", type: "string", secret: true, description: "Hugging Face token, set with `--secret` (`config set --secret huggingfaceToken hf_...`); required for hf:// models." },

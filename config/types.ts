@@ -162,6 +162,27 @@ export interface OperatorsConfig {
     sources: PlatformSources;
 }
 
+/** Alert policies (`alerts = true`): where they notify and when they open. */
+export interface AlertsConfig {
+    /** `projects/<project>/notificationChannels/<id>` of an existing channel. */
+    notificationChannel: string;
+    /** Waiting requests on one replica above which the queue alert opens. */
+    queueThreshold: number;
+    /** How long each condition must hold, in minutes. */
+    forMinutes: number;
+    /** Share of the gateway's responses for the service that may be 5xx, in percent. */
+    errorPercent: number;
+}
+
+/** Managed Prometheus collection and the dashboard (`monitoring`), and the optional alerts. */
+export interface MonitoringConfig {
+    /** Managed collection on the cluster, the PodMonitorings and the dashboard. */
+    enabled: boolean;
+    scrapeIntervalSeconds: number;
+    /** Undefined unless `alerts = true`. */
+    alerts?: AlertsConfig;
+}
+
 export interface GatewayConfig {
     name: string;
     namespace: string;
@@ -188,6 +209,7 @@ export interface StackConfig {
     operators: OperatorsConfig;
     gateway: GatewayConfig;
     workload: WorkloadConfig;
+    monitoring: MonitoringConfig;
     secrets: SecretsConfig;
     /** Kubernetes Secret names the stack creates (pull secret, HF token). */
     secretNames: { pullSecret: string; huggingfaceToken: string };
