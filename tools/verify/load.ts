@@ -290,8 +290,7 @@ export async function runLoadPhase(client: VerifyClient, o: LoadPhaseOptions): P
                 let slot = performance.now();
                 if (o.rate !== null) {
                     slot = started + (i * 1000) / o.rate;
-                    const wait = Math.min(slot, deadline) - performance.now();
-                    if (wait > 0) await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
+                    await sleepUntil(Math.min(slot, deadline), stop.signal);
                     if (abortedReason !== null || slot >= deadline || performance.now() >= deadline) return;
                 }
                 await sendOne(i, slot);
@@ -356,14 +355,23 @@ async function openLoopDispatch(
     for (let i = 0; i < limit; i++) {
         const due = started + schedule(i);
         if (due >= deadline || aborted()) break;
-        const wait = due - performance.now();
-        if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
+        await sleepUntil(due, signal);
         while (inFlight.size >= o.concurrency && !aborted()) await Promise.race(inFlight);
         if (aborted()) break;
         const p: Promise<void> = sendOne(i, due).finally(() => inFlight.delete(p));
         inFlight.add(p);
     }
     await Promise.all(inFlight);
+}
+
+/**
+ * Sleeps until performance.now() reaches `at` (or the signal aborts). Timers round and run on the event loop's
+ * cached clock, so one sleep can end a little early: a request must never go out before it is due.
+ */
+export async function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
+    for (let wait = at - performance.now(); wait > 0 && !signal.aborted; wait = at - performance.now()) {
+        await sleep(Math.ceil(wait), undefined, { signal }).catch(() => undefined);
+    }
 }
 
 export function goodputOf(samples: readonly LoadSample[], slo: Slo, elapsedMs: number): Goodput {
