@@ -265,6 +265,7 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
             if (blind !== null) failures.push(`prefix cache: ${blind}`);
             status = blind === null ? "pass" : "fail";
             message = `server reported ${cached} of ${sum(laterReported.map((s) => s.promptTokens ?? 0))} prompt tokens as cached on repeated prefixes`;
+            if (blind !== null) message += `, but routing looks cache-blind (affinity ${((affinity?.tokenRatio ?? 0) * 100).toFixed(1)}%)`;
         }
     } else if (metrics !== null && metrics.queries > 0) {
         source = "metrics";

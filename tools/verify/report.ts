@@ -134,7 +134,7 @@ function loadSection(l: LoadResult): string {
     if (l.server !== null) {
         lines.push(
             `Server-side means from /metrics over ${l.server.requests} requests: e2e ${formatMs(l.server.meanE2eMs)}, TTFT ${formatMs(l.server.meanTtftMs)} ` +
-                "(client minus server = network, gateway and client overhead)",
+                "(client minus server = network, gateway, client and server queueing)",
         );
     }
     return lines.join("\n");
