@@ -51,7 +51,8 @@ describe("EPP scoring config", () => {
     });
 
     it("never carries the retired blockSize (characters) that makes the pinned EPP exit", () => {
-        for (const values of [{}, { prefixBlockSizeTokens: 64 }, { lruCapacityPerServer: 5 }]) {
+        // 64 tokens is vLLM's TPU block for maxModelLen 1024: a pinned block size must match it (config/checks.ts).
+        for (const values of [{}, { prefixBlockSizeTokens: 64, maxModelLen: 1024 }, { lruCapacityPerServer: 5 }]) {
             const text = flagValue(eppArgs(stackConfig(values)), "--config-text");
             expect(text).not.toMatch(/\bblockSize:/);
             expect(endpointPickerConfigSchema.safeParse(parse(text)).success).toBe(true);

@@ -23,7 +23,6 @@ function declaration(k: ConfigKey): Record<string, unknown> {
     const d: Record<string, unknown> = { type: k.type, description: k.description };
     if (k.type === "array") d.items = { type: "string" };
     if (k.default !== undefined) d.default = k.default;
-    else if (k.secret) d.default = "";
     return d;
 }
 
@@ -45,13 +44,15 @@ function shownDefault(k: ConfigKey): string {
     return "`" + (Array.isArray(k.default) ? JSON.stringify(k.default) : String(k.default)) + "`";
 }
 
+const cell = (text: string) => text.replace(/\|/g, "\\|");
+
 export function readmeConfigReference(): string {
     const groups = [...new Set(CONFIG_KEYS.map((k) => k.group))];
     const sections = groups.map((g) => {
         const rows = CONFIG_KEYS.filter((k) => k.group === g).map(
-            (k) => `| \`${k.key}\` | ${k.type} | ${shownDefault(k)} | ${k.description.replace(/\|/g, "\\|")} |`,
+            (k) => `| \`${k.key}\` | ${k.type} | ${shownDefault(k)} | ${cell(k.description)} | ${cell(k.allowed)} |`,
         );
-        return [`#### ${g}`, "", "| key | type | default | description |", "|---|---|---|---|", ...rows].join("\n");
+        return [`#### ${g}`, "", "| key | type | default | description | a bad value gets |", "|---|---|---|---|---|", ...rows].join("\n");
     });
     return [README_BEGIN, ...sections.map((s) => `\n${s}\n`), README_END].join("\n");
 }

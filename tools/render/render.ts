@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { YAMLError, parse, stringify } from "yaml";
 import { CONFIG_KEYS } from "../../config/schema";
 import { PROJECT_NAME } from "../../config";
 import { CapturedResource, CapturedStack, MockState, captureProgram } from "./capture";
@@ -32,8 +32,28 @@ export function readStackConfig(stack: string, root = ROOT): StackInput {
     if (!existsSync(file)) {
         throw new RenderUsageError(`no stack file Pulumi.${stack}.yaml in ${root}: pick another --stack, or create it (npm run pulumi -- config set project <gcp-project> --stack ${stack})`);
     }
-    const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    return stackInputFrom(doc.config ?? {});
+    return stackInputFrom(parseStackFile(readFileSync(file, "utf8"), `Pulumi.${stack}.yaml`));
+}
+
+/**
+ * The `config:` map of a stack file, read as the Pulumi CLI reads it: a key without a namespace belongs to the
+ * project (upstream row "Pulumi stack config namespace"). YAML errors (duplicate keys, bad indentation) become one
+ * line naming the file and position.
+ */
+export function parseStackFile(text: string, file: string): Record<string, unknown> {
+    let doc: unknown;
+    try {
+        doc = parse(text) ?? {};
+    } catch (err) {
+        if (!(err instanceof YAMLError)) throw err;
+        const at = err.linePos?.[0];
+        throw new RenderUsageError(`${file}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${err.message.split(" at line ")[0].split("\n")[0]}`);
+    }
+    const config = (doc as { config?: unknown }).config ?? {};
+    if (typeof config !== "object" || config === null || Array.isArray(config)) {
+        throw new RenderUsageError(`${file}: config must be a map of keys to values`);
+    }
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.includes(":") ? k : `${PROJECT_NAME}:${k}`, v]));
 }
 
 /** Turns a stack file's `config:` map into engine form; secret keys the file lacks get stand-ins. */
