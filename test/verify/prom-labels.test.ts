@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { parseLabels, parseSeries, replicaCounters, replicaDeltas, servedBlockSize } from "../../tools/verify/prom";
+import { chooseBlockSize } from "../../tools/verify/run";
+
+describe("Prometheus series with labels", () => {
+    it("parses names, labels (with escapes) and values, skipping comments and junk", () => {
+        const text = [
+            "# HELP x y",
+            'vllm:a{engine="0",model_name="q\\"uo\\\\te\\n}"} 1.5',
+            "vllm:b 2 1700000000",
+            'vllm:c{le="+Inf"} +Inf',
+            "vllm:d{broken 3",
+            "novalue",
+            "vllm:e NaNish",
+            "",
+        ].join("\n");
+        expect(parseSeries(text)).toEqual([
+            { name: "vllm:a", labels: { engine: "0", model_name: 'q"uo\\te\n}' }, value: 1.5 },
+            { name: "vllm:b", labels: {}, value: 2 },
+            { name: "vllm:c", labels: { le: "+Inf" }, value: Infinity },
+        ]);
+        expect(parseLabels(' a = "1" ,b="x,y",')).toEqual({ a: "1", b: "x,y" });
+        expect(parseLabels("")).toEqual({});
+    });
+
+    it("reads the block size vLLM reports in vllm:cache_config_info", () => {
+        const info = (bs: string) => ({ name: "vllm:cache_config_info", labels: { block_size: bs }, value: 1 });
+        expect(servedBlockSize([info("128")])).toBe(128);
+        expect(servedBlockSize([info("0"), info("abc"), info("16")])).toBe(16);
+        expect(servedBlockSize([{ name: "vllm:other", labels: { block_size: "64" }, value: 1 }])).toBeNull();
+        expect(servedBlockSize([{ name: "vllm:cache_config_info", labels: {}, value: 1 }])).toBeNull();
+        expect(servedBlockSize(parseSeries('vllm:cache_config_info{block_size="32",enable_prefix_caching="True"} 1.0'))).toBe(32);
+    });
+
+    it("groups counters by replica labels, ignoring model_name, le and finished_reason, in natural order", () => {
+        const text = [
+            'vllm:prefix_cache_queries_total{model_name="m",replica="10"} 100',
+            'vllm:prefix_cache_queries_total{model_name="m",replica="2"} 50',
+            'vllm:prefix_cache_hits_total{model_name="m",replica="2"} 25',
+            'vllm:prefix_cache_hits{model_name="m",replica="10"} 40',
+            'vllm:request_success_total{finished_reason="length",model_name="m",replica="2"} 3',
+            'vllm:request_success_total{finished_reason="stop",model_name="m",replica="2"} 1',
+            'vllm:num_requests_running{model_name="m",replica="2"} 9',
+        ].join("\n");
+        expect(replicaCounters(parseSeries(text))).toEqual([
+            { replica: "replica=2", queries: 50, hits: 25, requests: 4 },
+            { replica: "replica=10", queries: 100, hits: 40, requests: 0 },
+        ]);
+        expect(replicaCounters(parseSeries('vllm:prefix_cache_hits_total{model_name="m"} 5'))).toEqual([{ replica: "", queries: 0, hits: 5, requests: 0 }]);
+        // Label order does not matter.
+        expect(replicaCounters(parseSeries('vllm:prefix_cache_hits_total{b="1",a="2"} 1\nvllm:prefix_cache_hits_total{a="2",b="1"} 2'))).toEqual([{ replica: "a=2,b=1", queries: 0, hits: 3, requests: 0 }]);
+    });
+
+    it("subtracts a scrape from a later one per replica; a new replica counts from zero", () => {
+        const before = [{ replica: "r=0", queries: 10, hits: 5, requests: 1 }];
+        const after = [
+            { replica: "r=0", queries: 30, hits: 15, requests: 3 },
+            { replica: "r=1", queries: 7, hits: 0, requests: 1 },
+        ];
+        expect(replicaDeltas(before, after)).toEqual([
+            { replica: "r=0", queries: 20, hits: 10, requests: 2 },
+            { replica: "r=1", queries: 7, hits: 0, requests: 1 },
+        ]);
+    });
+
+    it("chooses the block size: option, then server, then the TPU rule, then 128", () => {
+        expect(chooseBlockSize(64, 16, 2048)).toEqual({ blockSize: 64, blockSizeSource: "option" });
+        expect(chooseBlockSize(null, 16, 2048)).toEqual({ blockSize: 16, blockSizeSource: "server" });
+        expect(chooseBlockSize(null, null, 32768)).toEqual({ blockSize: 32, blockSizeSource: "max_model_len" });
+        expect(chooseBlockSize(null, null, null)).toEqual({ blockSize: 128, blockSizeSource: "default" });
+    });
+});
