@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MAX_NUM_SEQS, nextPowerOf2, tpuBlockSize, tpuMinPageSize, tpuPageSize } from "../config/tpuBlockSize";
+import { DEFAULT_MAX_NUM_SEQS, nextPowerOf2, PINNED_TPU_BACKEND, tpuBlockSize, tpuMinPageSize, tpuPageSize } from "../config/tpuBlockSize";
 
-// Upstream rows "TPU page size" and "TPU min page size" (docs/UPSTREAM.md): get_page_size and get_min_page_size of
-// vLLM's Pallas backend, applied as max(page, min page) by the TPU platform's check_and_update_config.
+// Upstream rows "TPU page size", "TPU min page size" and "TPU block size per platform" (docs/UPSTREAM.md):
+// get_page_size and get_min_page_size of vLLM's Pallas backend; vLLM v0.11.2's own TpuPlatform applies only the
+// first, tpu-inference's platform applies max(page, min page).
 describe("TPU prefix-cache block size", () => {
     it("rounds max_model_len up to a power of two", () => {
         expect([0, 1, 2, 3, 1000, 1024, 1025].map(nextPowerOf2)).toEqual([1, 1, 2, 4, 1024, 1024, 2048]);
@@ -26,19 +27,22 @@ describe("TPU prefix-cache block size", () => {
         expect(tpuMinPageSize(100_000, 128)).toBe(128);
     });
 
-    it("is the larger of both rules", () => {
+    it("is the page size under vLLM's own TPU platform, the default", () => {
+        expect(PINNED_TPU_BACKEND).toBe("vllm");
         expect(DEFAULT_MAX_NUM_SEQS).toBe(128);
-        expect(tpuBlockSize(2048)).toBe(128);
-        expect(tpuBlockSize(128)).toBe(16);
-        expect(tpuBlockSize(8192)).toBe(256);
-        expect(tpuBlockSize(16384)).toBe(16);
-        expect(tpuBlockSize(32768)).toBe(32);
-        expect(tpuBlockSize(131072)).toBe(128);
-        expect(tpuBlockSize(131072, 512)).toBe(512);
-        expect(tpuBlockSize(2048, 1024)).toBe(128);
-        // The smallest valid inputs.
-        expect(tpuBlockSize(1)).toBe(16);
-        expect(tpuBlockSize(2048, 1)).toBe(128);
+        expect([1, 128, 2048, 8192, 16384, 32768, 131072].map((n) => tpuBlockSize(n))).toEqual([16, 16, 128, 256, 16, 16, 16]);
+        expect(tpuBlockSize(131072, 512)).toBe(16);
+        expect(tpuBlockSize(131072, 512, "vllm")).toBe(16);
+    });
+
+    it("is the larger of both rules under tpu-inference", () => {
+        const ti = (n: number, seqs = 128) => tpuBlockSize(n, seqs, "tpu-inference");
+        expect([1, 128, 2048, 8192, 16384, 32768, 131072].map((n) => ti(n))).toEqual([16, 16, 128, 256, 16, 32, 128]);
+        expect(ti(131072, 512)).toBe(512);
+        expect(ti(2048, 1024)).toBe(128);
+        expect(ti(2048, 1)).toBe(128);
+        // The example in the research notes: 256 sequences give 512 pages per request, so 32768 -> 64.
+        expect(ti(32768, 256)).toBe(64);
     });
 
     it("rejects impossible inputs", () => {

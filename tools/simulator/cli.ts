@@ -27,6 +27,7 @@ interface CliOptions {
     prefixWeight: number;
     loadWeight: number;
     maxNumSeqs: number;
+    tpuBackend: "vllm" | "tpu-inference";
     batchMsPerSeq: number;
     baseLatencyMs: number;
     prefillMsPerToken: number;
@@ -48,7 +49,7 @@ export function buildProgram(): Command {
         .option("--base-path <path>", "serve below this path, like the gateway's /<namespace>/<service>", "")
         .option("--model <id>", "served model id", "/mnt/models")
         .option("--max-model-len <n>", "context length reported by /v1/models", integer, 2048)
-        .option("--block-size <n>", "prefix-cache block size in tokens (default: vLLM's TPU rule on --max-model-len and --max-num-seqs)", integer)
+        .option("--block-size <n>", "prefix-cache block size in tokens (default: vLLM's TPU rule on --max-model-len, see --tpu-backend)", integer)
         .option("--capacity-blocks <n>", "prefix-cache capacity per replica in blocks (0 disables caching)", integer, 4096)
         .option("--replicas <n>", "replicas behind the one port", integer, 1)
         .addOption(
@@ -59,6 +60,11 @@ export function buildProgram(): Command {
         .option("--prefix-weight <w>", "epp routing: weight of the prefix-match score", number, 2)
         .option("--load-weight <w>", "epp routing: weight of the load score", number, 1)
         .option("--max-num-seqs <n>", "running sequences per replica (vLLM --max-num-seqs); the rest wait in a queue", integer, 128)
+        .addOption(
+            new Option("--tpu-backend <platform>", "block-size rule of vLLM's own TPU platform, or of tpu-inference (adds the SMEM floor)")
+                .choices(["vllm", "tpu-inference"])
+                .default("vllm"),
+        )
         .option("--batch-ms-per-seq <ms>", "extra decode-step time per other sequence in the running batch", number, 0)
         .option("--base-latency-ms <ms>", "fixed cost per request", number, 0)
         .option("--prefill-ms-per-token <ms>", "cost per uncached prompt token", number, 0)
@@ -94,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
         prefixWeight: o.prefixWeight,
         loadWeight: o.loadWeight,
         maxNumSeqs: o.maxNumSeqs,
+        tpuBackend: o.tpuBackend,
         batchMsPerSeq: o.batchMsPerSeq,
         baseLatencyMs: o.baseLatencyMs,
         prefillMsPerToken: o.prefillMsPerToken,

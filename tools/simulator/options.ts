@@ -1,4 +1,4 @@
-import { tpuBlockSize } from "../../config/tpuBlockSize";
+import { PINNED_TPU_BACKEND, tpuBlockSize, type TpuBackend } from "../../config/tpuBlockSize";
 
 export type RoutingPolicy = "prefix" | "round-robin" | "epp";
 export const ROUTING_POLICIES: readonly RoutingPolicy[] = ["prefix", "round-robin", "epp"];
@@ -24,6 +24,8 @@ export interface SimulatorOptions {
     loadWeight: number;
     /** Running sequences per replica (vLLM --max-num-seqs); the rest wait. Also enters the block-size rule. */
     maxNumSeqs: number;
+    /** Which TPU platform's block-size rule the default block size follows. */
+    tpuBackend: TpuBackend;
     /** Each decode step takes this much longer per other sequence in the running batch. */
     batchMsPerSeq: number;
     /** Fixed cost per request before the first token. */
@@ -53,19 +55,21 @@ export { tpuBlockSize };
 export function resolveOptions(partial: Partial<SimulatorOptions> = {}): SimulatorOptions {
     const maxModelLen = partial.maxModelLen ?? 2048;
     const maxNumSeqs = partial.maxNumSeqs ?? 128;
+    const tpuBackend = partial.tpuBackend ?? PINNED_TPU_BACKEND;
     const options: SimulatorOptions = {
         host: "127.0.0.1",
         port: 0,
         basePath: "",
         model: "/mnt/models",
         maxModelLen,
-        blockSize: Number.isInteger(maxModelLen) && maxModelLen > 0 && Number.isInteger(maxNumSeqs) && maxNumSeqs > 0 ? tpuBlockSize(maxModelLen, maxNumSeqs) : 16,
+        blockSize: Number.isInteger(maxModelLen) && maxModelLen > 0 && Number.isInteger(maxNumSeqs) && maxNumSeqs > 0 ? tpuBlockSize(maxModelLen, maxNumSeqs, tpuBackend) : 16,
         capacityBlocks: 4096,
         replicas: 1,
         routing: "prefix",
         prefixWeight: 2,
         loadWeight: 1,
         maxNumSeqs,
+        tpuBackend,
         batchMsPerSeq: 0,
         baseLatencyMs: 0,
         prefillMsPerToken: 0,
@@ -119,6 +123,7 @@ function validate(o: SimulatorOptions): void {
     nonNegative("decodeMsPerToken", o.decodeMsPerToken);
     nonNegative("slowMs", o.slowMs);
     if (!(o.errorRate >= 0 && o.errorRate <= 1)) problems.push(`errorRate must be within [0, 1] (got ${o.errorRate})`);
+    if (o.tpuBackend !== "vllm" && o.tpuBackend !== "tpu-inference") problems.push(`tpuBackend must be vllm or tpu-inference (got ${String(o.tpuBackend)})`);
     if (!ROUTING_POLICIES.includes(o.routing)) problems.push(`routing must be one of ${ROUTING_POLICIES.join(", ")} (got ${String(o.routing)})`);
     if (o.model.trim() === "") problems.push("model must not be empty");
     if (problems.length > 0) throw new Error(`invalid simulator options: ${problems.join("; ")}`);
