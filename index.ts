@@ -3,11 +3,12 @@ import { GkeCluster } from "./components/gkeCluster";
 import { TpuNodePool } from "./components/tpuNodePool";
 import { Platform } from "./components/platform";
 import { InferenceService } from "./components/workload";
+import { Monitoring } from "./components/monitoring";
 
 // Validated before anything is registered: bad config stops here with every problem listed.
 const config = loadConfig();
 
-const gke = new GkeCluster("gke", { cluster: config.cluster, crdOwner: config.operators.crdOwner });
+const gke = new GkeCluster("gke", { cluster: config.cluster, crdOwner: config.operators.crdOwner, managedPrometheus: config.monitoring.enabled });
 const tpu = new TpuNodePool(
     "tpu",
     { cluster: config.cluster, clusterName: gke.cluster.name, serviceAccountEmail: gke.nodeServiceAccount.email },
@@ -26,6 +27,7 @@ const service = new InferenceService(
         tpuPool: tpu,
     },
 );
+const monitoring = new Monitoring("monitoring", { config, provider: gke.provider, workloadNamespace: service.namespace, platformReady: platform.ready });
 
 export const clusterName = gke.cluster.name;
 export const zone = config.cluster.zone;
@@ -37,3 +39,5 @@ export const baseUrl = service.baseUrl;
 export const commands = service.commands;
 export const replicas = service.replicas;
 export const tpuChipsInUse = service.tpuChipsInUse;
+export const dashboardUrl = monitoring.dashboardUrl;
+export const cacheHitRateQuery = monitoring.cacheHitRateQuery;

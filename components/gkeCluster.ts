@@ -8,6 +8,17 @@ export interface GkeClusterArgs {
     cluster: ClusterConfig;
     /** "gke" turns on GKE's managed Gateway API, which then owns the Gateway API CRDs. */
     crdOwner: CrdOwner;
+    /** Google Cloud Managed Service for Prometheus' managed collection (`monitoring`, default on); always stated, never left to GKE. */
+    managedPrometheus?: boolean;
+}
+
+/**
+ * The cluster's monitoring: managed collection as configured, and system metrics. The component list is explicit
+ * because the provider sends it whenever `monitoringConfig` is set (an empty list when unset), and the GKE API reads
+ * an empty list as "disable all monitoring".
+ */
+export function clusterMonitoringConfig(managedPrometheus: boolean) {
+    return { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: managedPrometheus } };
 }
 
 /** Roles a GKE node needs and nothing more (logging, monitoring, metadata), per GKE's hardening guide. */
@@ -71,6 +82,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                     httpLoadBalancing: { disabled: false },
                 },
                 gatewayApiConfig: { channel: args.crdOwner === "gke" ? "CHANNEL_STANDARD" : "CHANNEL_DISABLED" },
+                monitoringConfig: clusterMonitoringConfig(args.managedPrometheus ?? true),
                 deletionProtection: c.deletionProtection,
             },
             { parent: this, customTimeouts: { create: "30m", update: "30m", delete: "30m" } },

@@ -243,6 +243,42 @@ export const SIDECAR_INJECTION_LABEL = { "istio-injection": "enabled" } as const
 export const HF_TOKEN_KEY = "HF_TOKEN";
 export const HF_TOKEN_ENV = "HF_TOKEN";
 
+/**
+ * Google Cloud Managed Service for Prometheus on GKE (prometheus-engine v0.17.2 `manifests/operator.yaml`): the
+ * collector DaemonSet's namespace, ServiceAccount and pod selector label (the selector the manifest marks
+ * immutable), and the Prometheus port Envoy serves its stats on in Istio's gateway pods.
+ */
+export const MANAGED_PROMETHEUS = {
+    namespace: "gmp-system",
+    collectorServiceAccount: "collector",
+    collectorPodLabels: { "app.kubernetes.io/name": "collector" },
+} as const;
+
+/** Envoy's own Prometheus endpoint in Istio proxies (the bootstrap's prometheus_stats listener). */
+export const ENVOY_PROMETHEUS_PATH = "/stats/prometheus";
+
+/** Objects the monitoring component creates, and the names scraped series carry (`job` = the PodMonitoring's name). */
+export function monitoringNames(ref: ServiceRef, gateway: { name: string }) {
+    const { namespace: ns, serviceName: svc } = ref;
+    return {
+        vllmPodMonitoring: `${svc}-vllm`,
+        eppPodMonitoring: `${svc}-epp`,
+        /** In the gateway's namespace: one gateway serves one service (see the ext-proc EnvoyFilter). */
+        gatewayPodMonitoring: `${gateway.name}-envoy`,
+        /** ServiceAccount whose token the collector presents to the EPP's authenticated /metrics. */
+        metricsReader: `${svc}-metrics-reader`,
+        metricsReaderToken: `${svc}-metrics-reader-token`,
+        /** Cluster-scoped: the namespace keeps two stacks' roles apart. */
+        metricsReaderClusterRole: `${ns}-${svc}-metrics-reader`,
+        /** Role and RoleBinding letting the collector read exactly the two Secrets its PodMonitorings name. */
+        collectorSecrets: `${svc}-gmp-collector-secrets`,
+        /** cert-manager Certificate whose Secret's `ca.crt` is KServe's CA: the collector verifies vLLM with it. */
+        metricsCa: `${svc}-metrics-ca`,
+        /** The name vLLM's certificate carries (KServe's workload Service), verified by the collector. */
+        vllmServerName: `${svc}${KSERVE_CHILD_SUFFIXES.workloadService}.${ns}.svc`,
+    };
+}
+
 /** Names Istio gives what it generates in the gateway's Envoy, which the stack's EnvoyFilters match or point at. */
 export const ENVOY_FILTER_NAMES = {
     extProc: "envoy.filters.http.ext_proc",

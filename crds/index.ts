@@ -11,6 +11,7 @@ import {
     llmInferenceServiceConfigSchema,
     llmInferenceServiceSchema,
 } from "./kserve";
+import { MONITORING_API_VERSION, POD_MONITORING_KIND, podMonitoringSchema } from "./podMonitoring";
 import { ISTIO_CNI_KIND, istioCniSchema } from "./sail";
 
 /**
@@ -30,6 +31,7 @@ export const CUSTOM_RESOURCE_MODELS: ReadonlyMap<string, z.ZodType> = new Map<st
     [key(SAIL_API_VERSION, ISTIO_CNI_KIND), istioCniSchema],
     [key(CERT_MANAGER_API_VERSION, "Certificate"), certificateSchema],
     [key(CERT_MANAGER_API_VERSION, "ClusterIssuer"), clusterIssuerSchema],
+    [key(MONITORING_API_VERSION, POD_MONITORING_KIND), podMonitoringSchema],
 ]);
 
 /** Server-side-apply patches of objects someone else created: only the fields the stack owns. */

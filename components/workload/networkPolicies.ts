@@ -1,4 +1,4 @@
-import { ISTIO_PORTS, KUBE_DNS, NAMESPACE_NAME_LABEL, PORTS, POD_LABELS, STACK_NAMES, kserveNames, stackLabels } from "../../config/names";
+import { ISTIO_PORTS, KUBE_DNS, MANAGED_PROMETHEUS, NAMESPACE_NAME_LABEL, PORTS, POD_LABELS, STACK_NAMES, kserveNames, stackLabels } from "../../config/names";
 import { StackConfig } from "../../config/types";
 
 /**
@@ -11,6 +11,7 @@ import { StackConfig } from "../../config/types";
  * | gateway pods | EPP pods | 9002 (ext_proc), 9003 (gRPC health) |
  * | EPP pods | vLLM pods | 8000 (metrics the scorers read, HTTPS) |
  * | metricsNamespace (when set) | vLLM / EPP pods | 8000 / 9090, sidecar 15020, 15090 |
+ * | Managed Prometheus' collector (gmp-system, `monitoring = true`) | vLLM / EPP pods | 8000 / 9090 |
  * | every pod | kube-dns (kube-system) | 53 UDP+TCP |
  * | every pod (its sidecar) | istiod (Istio namespace) | 15012 (xDS and certificates) |
  * | EPP pods | Kubernetes API server (the `kubernetes` ClusterIP and its EndpointSlice addresses, /32 each; any address when not given) | their ports, 443 (it watches Pods and its InferencePool) |
@@ -115,6 +116,12 @@ export function networkPolicies(config: StackConfig, options: NetworkPolicyOptio
     };
     const metrics = config.workload.metricsNamespace;
     const metricsPeer: NetworkPolicyPeer[] = metrics ? [{ namespaceSelector: inNamespace(metrics) }] : [];
+    // Managed Prometheus' collector pods (`monitoring`), on exactly the ports its PodMonitorings scrape.
+    const collector: NetworkPolicyPeer = {
+        namespaceSelector: inNamespace(MANAGED_PROMETHEUS.namespace),
+        podSelector: { matchLabels: { ...MANAGED_PROMETHEUS.collectorPodLabels } },
+    };
+    const scrapedBy = (port: number) => (config.monitoring.enabled ? [{ from: [collector], ports: tcp(port) }] : []);
     const labels = stackLabels("network-policy");
     const meta = (name: string) => ({ name, namespace: ns, labels });
     const apiServer = options.apiServer ?? { cidrs: [ANY_IPV4], ports: [443] };
@@ -127,6 +134,7 @@ export function networkPolicies(config: StackConfig, options: NetworkPolicyOptio
             ingress: [
                 { from: [gatewayPods], ports: tcp(PORTS.vllm) },
                 { from: [{ podSelector: eppPods }], ports: tcp(PORTS.vllm) },
+                ...scrapedBy(PORTS.vllm),
                 ...(metrics
                     ? [{ from: metricsPeer, ports: tcp(PORTS.vllm, ISTIO_PORTS.sidecarMergedMetrics, ISTIO_PORTS.sidecarEnvoyMetrics) }]
                     : []),
@@ -146,6 +154,7 @@ export function networkPolicies(config: StackConfig, options: NetworkPolicyOptio
             ingress: [
                 // 9003 is the EPP's gRPC health service; kubelet probes need no rule, a gateway-side check does.
                 { from: [gatewayPods], ports: tcp(PORTS.eppGrpc, PORTS.eppHealth) },
+                ...scrapedBy(PORTS.eppMetrics),
                 ...(metrics
                     ? [{ from: metricsPeer, ports: tcp(PORTS.eppMetrics, ISTIO_PORTS.sidecarMergedMetrics, ISTIO_PORTS.sidecarEnvoyMetrics) }]
                     : []),

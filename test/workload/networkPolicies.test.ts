@@ -262,3 +262,44 @@ describe("NetworkPolicies with options", () => {
         expect(JSON.stringify(policies)).not.toContain("rhaii-inference");
     });
 });
+
+describe("NetworkPolicies and Managed Prometheus' collector", () => {
+    // Row: "GMP collector pods: namespace gmp-system, selector label app.kubernetes.io/name=collector, no hostNetwork".
+    const collector: Endpoint = { namespace: "gmp-system", labels: { app: "managed-prometheus-collector", "app.kubernetes.io/name": "collector", "app.kubernetes.io/version": "0.17.2" } };
+    const ruleEvaluator: Endpoint = { namespace: "gmp-system", labels: { "app.kubernetes.io/name": "rule-evaluator" } };
+    const lookalike: Endpoint = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "collector" } };
+
+    it.each([
+        ["collector -> vLLM 8000", { from: collector, to: vllm, port: 8000 }, true],
+        ["collector -> EPP 9090", { from: collector, to: epp, port: 9090 }, true],
+        ["collector -> vLLM 15020", { from: collector, to: vllm, port: 15020 }, false],
+        ["collector -> vLLM 15090", { from: collector, to: vllm, port: 15090 }, false],
+        ["collector -> EPP 9002", { from: collector, to: epp, port: 9002 }, false],
+        ["collector -> EPP 8000", { from: collector, to: epp, port: 8000 }, false],
+        ["collector -> vLLM 9090", { from: collector, to: vllm, port: 9090 }, false],
+        ["another gmp-system pod -> vLLM 8000", { from: ruleEvaluator, to: vllm, port: 8000 }, false],
+        ["a collector-labelled pod elsewhere -> EPP 9090", { from: lookalike, to: epp, port: 9090 }, false],
+    ] as const)("with collection (the default): %s is %s", (_, flow, expected) => {
+        expect(allowed(networkPolicies(stackConfig({ networkPolicies: true }), WITH_API_SERVER), flow as Flow)).toBe(expected);
+    });
+
+    it("admit the collector with exactly one rule per scraped port", () => {
+        const policies = networkPolicies(stackConfig({ networkPolicies: true }), WITH_API_SERVER);
+        const rule = {
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "collector" } } }],
+        };
+        const ingress = (name: string) => policies.find((p) => p.metadata.name === name)!.spec.ingress;
+        expect(ingress("qwen-3b-tpu-svc-workload")).toContainEqual({ ...rule, ports: [{ protocol: "TCP", port: 8000 }] });
+        expect(ingress("qwen-3b-tpu-svc-scheduler")).toContainEqual({ ...rule, ports: [{ protocol: "TCP", port: 9090 }] });
+        expect(JSON.stringify(policies).split("gmp-system").length - 1).toBe(2);
+    });
+
+    it("without collection (monitoring = false), admit no collector", () => {
+        const policies = networkPolicies(stackConfig({ networkPolicies: true, monitoring: false }), WITH_API_SERVER);
+        expect(allowed(policies, { from: collector, to: vllm, port: 8000 })).toBe(false);
+        expect(allowed(policies, { from: collector, to: epp, port: 9090 })).toBe(false);
+        expect(JSON.stringify(policies)).not.toContain("gmp-system");
+        // Everything else is unchanged.
+        expect(allowed(policies, { from: gateway, to: vllm, port: 8000 })).toBe(true);
+    });
+});
