@@ -68,6 +68,9 @@ describe("load arithmetic", () => {
     it("parses SLOs like vllm bench serve --goodput", () => {
         expect(parseSlo("ttft:500,tpot:50,e2el:2000")).toEqual({ ttftMs: 500, tpotMs: 50, e2eMs: 2000 });
         expect(parseSlo(" e2el:1.5 ")).toEqual({ e2eMs: 1.5 });
+        expect(parseSlo("ttft:1.25,,e2el:2")).toEqual({ ttftMs: 1.25, e2eMs: 2 });
+        expect(parseSlo("xttft:1")).toBeNull();
+        expect(parseSlo("ttft:1x")).toBeNull();
         for (const bad of ["", "ttft", "ttft:", "ttft:-1", "itl:5", "ttft:1,ttft:2", "ttft:1e3"]) expect(parseSlo(bad)).toBeNull();
     });
 

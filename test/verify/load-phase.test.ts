@@ -173,6 +173,80 @@ describe("load phase internals", () => {
     });
 });
 
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+}
+
+describe("giving up and error samples", () => {
+    it("stops after max(10, 2 x concurrency) consecutive transport failures", async () => {
+        const client = new VerifyClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, timeoutMs: 5000 });
+        const wide = await runLoadPhase(client, { ...BASE, concurrency: 8, requests: 200, progress: recorder() });
+        const narrow = await runLoadPhase(client, { ...BASE, concurrency: 1, requests: 200, progress: recorder() });
+        await client.close();
+        expect(wide.abortedReason).toBe("stopped after 16 consecutive transport failures (connection_refused)");
+        expect(narrow.abortedReason).toBe("stopped after 10 consecutive transport failures (connection_refused)");
+        expect(narrow.requests).toBe(10);
+        expect(narrow.errors).toEqual({ connection_refused: 10 });
+        expect(narrow.errorSamples).toHaveLength(1);
+    });
+
+    it("keeps at most 5 distinct error messages", async () => {
+        let n = 0;
+        const server = createServer((req, res) => {
+            req.resume();
+            req.on("end", () => res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `bad ${n++ % 7}` } })));
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        servers.push(server);
+        const client = new VerifyClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5000 });
+        const p = await runLoadPhase(client, { ...BASE, concurrency: 1, requests: 12, progress: recorder() });
+        await client.close();
+        expect(p.errorSamples).toEqual(["HTTP 400: bad 0", "HTTP 400: bad 1", "HTTP 400: bad 2", "HTTP 400: bad 3", "HTTP 400: bad 4"]);
+        expect([p.failed, p.errorRate, p.abortedReason]).toEqual([12, 1, null]);
+    });
+
+    it("skips the concurrent phase when the serial one lost the server", async () => {
+        const client = new VerifyClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, timeoutMs: 5000 });
+        const result = await runLoad(client, { model: "m", config: { ...CONFIG, serialRequests: 50 }, maxErrorRate: 0, seed: 1, runId: "r", progress: recorder() });
+        await client.close();
+        expect(result.concurrent).toBeNull();
+        expect(result.warnings).toEqual(["concurrent phase skipped: the serial phase lost the server"]);
+        expect(result.failures).toEqual([
+            expect.stringMatching(/^load serial: no successful requests \(connection refused/),
+            "load serial: stopped after 10 consecutive transport failures (connection_refused)",
+        ]);
+    });
+
+    it("reports an error rate above --max-error-rate with the kinds and the first message", async () => {
+        let n = 0;
+        const server = createServer((req, res) => {
+            req.resume();
+            req.on("end", () => {
+                if (n++ % 2 === 0) {
+                    res.writeHead(503, { "content-type": "application/json" }).end('{"error":{"message":"busy"}}');
+                    return;
+                }
+                res.writeHead(200, { "content-type": "text/event-stream" }).end('data: {"choices":[{"text":"a"}]}\n\ndata: [DONE]\n\n');
+            });
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        servers.push(server);
+        const client = new VerifyClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5000 });
+        const strict = await runLoad(client, { model: "m", config: { ...CONFIG, serialRequests: 0, concurrency: 1, requests: 4 }, maxErrorRate: 0.25, seed: 1, runId: "r", progress: recorder() });
+        const tolerant = await runLoad(client, { model: "m", config: { ...CONFIG, serialRequests: 0, concurrency: 1, requests: 4 }, maxErrorRate: 0.5, seed: 1, runId: "s", progress: recorder() });
+        await client.close();
+        expect(strict.failures).toEqual(["load concurrent: 2 of 4 requests failed (http_5xx 2), error rate 50.0% > allowed 25.0%; first: HTTP 503: busy"]);
+        expect(strict.status).toBe("fail");
+        expect(tolerant.failures).toEqual([]);
+        expect(tolerant.status).toBe("pass");
+    });
+});
+
 describe("sleepUntil", () => {
     it("never returns before the due time, even with fractional waits", async () => {
         for (const wait of [0.3, 1.7, 5.5, 12.2]) {
