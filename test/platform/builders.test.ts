@@ -290,8 +290,6 @@ describe("Gateway address", () => {
 
 describe("KServe's validating webhooks, owned by the stack", () => {
     // docs/UPSTREAM.md row "KServe EA1 webhooks": rhaii-on-xks charts/kserve/files/webhooks.yaml at the chart's commit.
-    const hooks = kserveWebhookArgs("opendatahub");
-
     it("validate LLMInferenceServices on create and update, through KServe's webhook Service and cert-manager's CA", () => {
         expect(hooks.llminferenceservice).toEqual({
             metadata: {
@@ -300,6 +298,8 @@ describe("KServe's validating webhooks, owned by the stack", () => {
                 annotations: { "cert-manager.io/inject-ca-from": "opendatahub/kserve-webhook-server" },
             },
             webhooks: [
+        const hooks = kserveWebhookArgs("opendatahub");
+        expect(Object.keys(hooks)).toEqual(["llminferenceservice", "llminferenceserviceconfig"]);
                 {
                     name: "llminferenceservice.kserve-webhook-server.validator",
                     admissionReviewVersions: ["v1", "v1beta1"],

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
     NON_PUBLIC_CIDRS,
     NetworkPolicy,
@@ -111,7 +111,11 @@ const openIpRules = (policies: NetworkPolicy[]) =>
     policies.flatMap((p) => (p.spec.egress ?? []).filter((r) => r.to.some((t) => cidrOf(t) === "0.0.0.0/0")).map((r) => ({ name: p.metadata.name, r })));
 
 describe("NetworkPolicies (enabled, with the API server's address)", () => {
-    const policies = networkPolicies(stackConfig({ networkPolicies: true }), WITH_API_SERVER);
+    // Built when the tests run, not when they are collected, so a mutation of the builder reaches them.
+    let policies: NetworkPolicy[];
+    beforeAll(() => {
+        policies = networkPolicies(stackConfig({ networkPolicies: true }), WITH_API_SERVER);
+    });
 
     it("deny everything by default, both ways, in the workload namespace", () => {
         const deny = policies.find((p) => p.metadata.name === "default-deny")!;
@@ -203,7 +207,10 @@ describe("NetworkPolicies (enabled, with the API server's address)", () => {
 });
 
 describe("NetworkPolicies without the API server's address (fallback)", () => {
-    const policies = networkPolicies(stackConfig({ networkPolicies: true }));
+    let policies: NetworkPolicy[];
+    beforeAll(() => {
+        policies = networkPolicies(stackConfig({ networkPolicies: true }));
+    });
 
     it("let the EPP reach any address on 443 and nothing else on other ports", () => {
         expect(allowed(policies, { from: epp, to: gkeControlPlane, port: 443 })).toBe(true);
@@ -222,6 +229,8 @@ describe("apiServerPeers", () => {
             ports: [443, 6443],
         });
         expect(apiServerPeers({ clusterIP: "10.0.0.1", ports: [443] }, { addresses: [], ports: [443] })).toEqual({ cidrs: ["10.0.0.1/32"], ports: [443] });
+        // Ports in numeric order, whatever order the cluster reports them in.
+        expect(apiServerPeers({ clusterIP: "10.0.0.1", ports: [8443] }, { addresses: [], ports: [443, 10443] }).ports).toEqual([443, 8443, 10443]);
     });
 
     it("refuses what cannot go into an IPv4 ipBlock", () => {

@@ -15,7 +15,11 @@ describe("EnvoyFilters for the default config", () => {
     // docs/UPSTREAM.md rows "KServe DestinationRules", "KServe self-signed certificate", "Istio cluster TLS from a DestinationRule".
     it("verify the EPP's certificate against the KServe CA and the EPP Service's name, and change nothing else", () => {
         const f = eppTlsFilter(config);
-        expect(f.metadata).toMatchObject({ name: "rhaii-inference-qwen-3b-tpu-svc-epp-tls", namespace: "opendatahub" });
+        expect(f.metadata).toEqual({
+            name: "rhaii-inference-qwen-3b-tpu-svc-epp-tls",
+            namespace: "opendatahub",
+            labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "tpu-inference", "app.kubernetes.io/component": "inference-routing" },
+        });
         expect(f.spec.workloadSelector).toEqual({ labels: { "gateway.networking.k8s.io/gateway-name": "inference-gateway" } });
         expect(f.spec.priority).toBeUndefined();
         expect(f.spec.configPatches).toEqual([

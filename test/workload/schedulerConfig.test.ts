@@ -15,7 +15,8 @@ function flagValue(args: string[], flag: string): string {
 describe("EPP scoring config", () => {
     // docs/UPSTREAM.md rows "prefix-cache-scorer parameters" and "EPP plugin types".
     it("is the explicit prefix-cache-aware profile: autoTune by default (no block size), the configured weights", () => {
-        expect(endpointPickerConfig(stackConfig().workload.scheduler)).toEqual({
+        // Strict: a key present with an undefined value would reach the YAML as well.
+        expect(endpointPickerConfig(stackConfig().workload.scheduler)).toStrictEqual({
             apiVersion: "inference.networking.x-k8s.io/v1alpha1",
             kind: "EndpointPickerConfig",
             plugins: [
@@ -117,6 +118,17 @@ describe("EndpointPickerConfig model (GIE v1.4.0 / llm-d v0.7.0 plugin structs)"
         expect(withPrefixParameters({ hashBlockSize: 64 }).success).toBe(false);
         expect(withPrefixParameters({ blockSizeToken: 64 }).success).toBe(false);
         expect(withPrefixParameters({ autoTune: true, blockSizeTokens: 64, maxPrefixBlocksToMatch: 256, lruCapacityPerServer: 31250 }).success).toBe(true);
+    });
+
+    it("names the plugin and the parameter path of a bad parameter", () => {
+        const cfg = base();
+        cfg.plugins[1] = { type: "load-aware-scorer", parameters: { threshold: 0 } };
+        const result = endpointPickerConfigSchema.safeParse(cfg);
+        expect(result.success).toBe(false);
+        const issue = result.error!.issues[0];
+        expect(issue.path).toEqual(["plugins", 1, "parameters", "threshold"]);
+        expect(issue.message).toMatch(/^load-aware-scorer: /);
+        expect(issue.code).toBe("custom");
     });
 
     it("refuses wrong types, non-positive sizes, unknown plugin types and top-level keys", () => {
