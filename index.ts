@@ -11,7 +11,7 @@ const config = loadConfig();
 const gke = new GkeCluster("gke", { cluster: config.cluster, crdOwner: config.operators.crdOwner, managedPrometheus: config.monitoring.enabled });
 const tpu = new TpuNodePool(
     "tpu",
-    { cluster: config.cluster, clusterName: gke.cluster.name, serviceAccountEmail: gke.nodeServiceAccount.email },
+    { cluster: config.cluster, clusterName: gke.cluster.name, serviceAccountEmail: gke.nodeServiceAccount.email, provider: gke.provider },
     // TPU nodes start with the node service account: its roles must be granted first.
     { dependsOn: gke.nodeRoleBindings },
 );
@@ -34,6 +34,8 @@ export const zone = config.cluster.zone;
 export const kubeconfig = gke.kubeconfig;
 export const tpuNodeCount = tpu.nodeCount;
 export const tpuChips = tpu.chips;
+export const tpuCapacityMode = tpu.capacityMode;
+export const tpuCapacitySources = tpu.capacitySources;
 export const gatewayIp = platform.gatewayAddress;
 export const baseUrl = service.baseUrl;
 export const commands = service.commands;

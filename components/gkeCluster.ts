@@ -3,6 +3,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterConfig, CrdOwner } from "../config/types";
 import { kubeconfigOutput } from "./kubeconfig";
+import { maintenancePolicy } from "./maintenancePolicy";
 
 export interface GkeClusterArgs {
     cluster: ClusterConfig;
@@ -84,6 +85,8 @@ export class GkeCluster extends pulumi.ComponentResource {
                 gatewayApiConfig: { channel: args.crdOwner === "gke" ? "CHANNEL_STANDARD" : "CHANNEL_DISABLED" },
                 monitoringConfig: clusterMonitoringConfig(args.managedPrometheus ?? true),
                 deletionProtection: c.deletionProtection,
+                // Automatic upgrades only in the configured weekly window, outside exclusions (README, "Upgrades of the pools").
+                maintenancePolicy: maintenancePolicy(c.maintenance),
             },
             { parent: this, customTimeouts: { create: "30m", update: "30m", delete: "30m" } },
         );

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CERT_MANAGER_API_VERSION, certificateSchema, clusterIssuerSchema } from "./certManager";
+import { COMPUTE_CLASS_API_VERSION, COMPUTE_CLASS_KIND, computeClassSchema } from "./computeClass";
 import { ENVOY_FILTER_KIND, ISTIO_NETWORKING_API_VERSION, envoyFilterSchema } from "./envoyFilter";
 import { GATEWAY_API_VERSION, GATEWAY_KIND, gatewaySchema } from "./gateway";
 import { HTTPROUTE_API_VERSION, HTTPROUTE_KIND, httpRouteSchema } from "./httproute";
@@ -31,6 +32,7 @@ export const CUSTOM_RESOURCE_MODELS: ReadonlyMap<string, z.ZodType> = new Map<st
     [key(SAIL_API_VERSION, ISTIO_CNI_KIND), istioCniSchema],
     [key(CERT_MANAGER_API_VERSION, "Certificate"), certificateSchema],
     [key(CERT_MANAGER_API_VERSION, "ClusterIssuer"), clusterIssuerSchema],
+    [key(COMPUTE_CLASS_API_VERSION, COMPUTE_CLASS_KIND), computeClassSchema],
     [key(MONITORING_API_VERSION, POD_MONITORING_KIND), podMonitoringSchema],
 ]);
 

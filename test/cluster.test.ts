@@ -151,12 +151,12 @@ describe("what stack config changes", () => {
         expect(moved.outputs.zone).toBe("us-east5-b");
     });
 
-    it("replicas 0 keeps the pool with no nodes", async () => {
+    it("replicas 0 keeps the pool with no nodes, autoscaled with or without surge nodes", async () => {
         const zero = await runStack({ config: { replicas: 0 } });
         expect(zero.one(NODE_POOL, "tpu-pool").inputs).toMatchObject({ initialNodeCount: 0, autoscaling: { minNodeCount: 0, maxNodeCount: 1 } });
         const pinned = await runStack({ config: { replicas: 0, tpuSurgeNodes: 0 } });
-        expect(pinned.one(NODE_POOL, "tpu-pool").inputs.nodeCount).toBe(0);
-        expect(pinned.one(NODE_POOL, "tpu-pool").inputs.autoscaling).toBeUndefined();
+        expect(pinned.one(NODE_POOL, "tpu-pool").inputs.nodeCount).toBeUndefined();
+        expect(pinned.one(NODE_POOL, "tpu-pool").inputs.autoscaling).toEqual({ minNodeCount: 0, maxNodeCount: 1 });
         expect(zero.outputs).toMatchObject({ tpuNodeCount: 0, tpuChips: 0 });
     });
 

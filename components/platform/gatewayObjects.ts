@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { stringify } from "yaml";
-import { KSERVE_CHART, KSERVE_PKI, gatewayNames, stackLabels } from "../../config/names";
+import { KSERVE_CHART, KSERVE_PKI, POD_LABELS, gatewayNames, stackLabels } from "../../config/names";
 import { GatewayConfig } from "../../config/types";
 import { GATEWAY_API_VERSION, GATEWAY_KIND, Gateway, GatewayStatus } from "../../crds/gateway";
 import { FOREGROUND_DELETION, awaitAnnotations } from "./annotations";
@@ -44,6 +44,15 @@ export function gatewayDeploymentOverlay(gateway: GatewayConfig, pullSecretName?
                         },
                     ],
                     ...(pullSecretName ? { imagePullSecrets: [{ name: pullSecretName }] } : {}),
+                    // Replicas on different nodes where the CPU pool has them (its floor is 2); never blocks scheduling.
+                    topologySpreadConstraints: [
+                        {
+                            maxSkew: 1,
+                            topologyKey: "kubernetes.io/hostname",
+                            whenUnsatisfiable: "ScheduleAnyway",
+                            labelSelector: { matchLabels: { [POD_LABELS.gatewayNameKey]: gateway.name } },
+                        },
+                    ],
                 },
             },
         },
@@ -52,13 +61,38 @@ export function gatewayDeploymentOverlay(gateway: GatewayConfig, pullSecretName?
 
 export interface GatewayParameters {
     metadata: { name: string; namespace: string; labels: Record<string, string> };
-    data: { deployment: string };
+    data: { deployment: string; horizontalPodAutoscaler: string; podDisruptionBudget: string };
+}
+
+/**
+ * Overlays on the HorizontalPodAutoscaler and PodDisruptionBudget Istio renders for the Gateway (Istio 1.26+ per-Gateway
+ * parameters; docs/UPSTREAM.md "Istio gateway parameters: HPA and PDB keys"). Istio creates either only when its key
+ * is present, with `scaleTargetRef` on its Deployment and the PDB selecting its pods by gateway name; the overlays
+ * add the numbers. Istio's Deployment has no `replicas`, so the HPA owns the count: at least `gatewayReplicas`,
+ * scaling out on CPU. The budget lets voluntary disruptions (node upgrades, scale-down) take one gateway pod at a
+ * time; `maxUnavailable` rather than `minAvailable` so that it never blocks a drain, even with one replica.
+ */
+export function gatewayAutoscalingOverlays(gateway: GatewayConfig): { horizontalPodAutoscaler: Record<string, unknown>; podDisruptionBudget: Record<string, unknown> } {
+    return {
+        horizontalPodAutoscaler: {
+            spec: {
+                minReplicas: gateway.replicas,
+                maxReplicas: gateway.maxReplicas,
+                metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } } }],
+            },
+        },
+        podDisruptionBudget: { spec: { maxUnavailable: 1 } },
+    };
 }
 
 export function gatewayParameters(gateway: GatewayConfig, pullSecretName?: string): GatewayParameters {
     return {
         metadata: { name: gatewayNames(gateway).parameters, namespace: gateway.namespace, labels: stackLabels("inference-gateway") },
-        data: { deployment: stringify(gatewayDeploymentOverlay(gateway, pullSecretName)) },
+        data: {
+            deployment: stringify(gatewayDeploymentOverlay(gateway, pullSecretName)),
+            horizontalPodAutoscaler: stringify(gatewayAutoscalingOverlays(gateway).horizontalPodAutoscaler),
+            podDisruptionBudget: stringify(gatewayAutoscalingOverlays(gateway).podDisruptionBudget),
+        },
     };
 }
 

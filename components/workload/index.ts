@@ -4,6 +4,7 @@ import { baseUrl, kserveNames } from "../../config/names";
 import { StackConfig } from "../../config/types";
 import { pullSecretArgs } from "../registrySecret";
 import { ClientCommands, clientCommands } from "./clientCommands";
+import { vllmDisruptionBudget } from "./disruption";
 import { envoyFilters } from "./envoyFilters";
 import { healthModelsRoute } from "./httpRoute";
 import { SecretRefs, llmInferenceService, readyTimeoutSeconds } from "./llmInferenceService";
@@ -141,6 +142,10 @@ export class InferenceService extends pulumi.ComponentResource {
             parent: this,
             dependsOn: platformReady,
         });
+
+        // Before the pods exist, so no drain ever finds them unprotected (disruption.ts).
+        const budget = vllmDisruptionBudget(config);
+        if (budget) new k8s.policy.v1.PodDisruptionBudget(`${name}-vllm-pdb`, inNamespace(budget, ns), { parent: this });
 
         const timeout = `${readyTimeoutSeconds(config)}s`;
         const serviceObject = llmInferenceService(config, secrets);

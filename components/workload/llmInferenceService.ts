@@ -20,6 +20,7 @@ import {
     PodSpec,
     Probe,
 } from "../../crds/kserve";
+import { computeClassSelection } from "../capacity/computeClass";
 import { schedulerTemplate } from "./schedulerConfig";
 
 /**
@@ -142,18 +143,27 @@ export function vllmContainer(config: StackConfig, secrets: SecretRefs): Contain
  * The workload PodSpec. Both TPU node labels are selected (GKE Warden rejects TPU pods that miss either), the TPU
  * taint is tolerated. No TPU_* environment: single-host slices need none (the guide's are copied from multi-host).
  *
+ * In computeClass mode the pods also select the stack's ComputeClass (components/capacity/computeClass.ts).
+ *
+ * Termination: on SIGTERM vLLM's server stops accepting and shuts uvicorn down, which lets running responses
+ * finish (docs/UPSTREAM.md "vLLM SIGTERM"); `vllmTerminationGracePeriodSeconds` (120 s by default, KServe's template
+ * has 30) is how long that may take before the kubelet kills the pod: long enough for a 2048-token completion.
+ *
  * XLA compile cache: vLLM keeps it under $HOME, which KServe's template puts on an emptyDir (`/home`), so it
  * survives container restarts within a pod. A cache that survives a new pod would need a PVC or a bucket per
  * node pool, new infrastructure this stack does not create.
  */
 export function workloadTemplate(config: StackConfig, secrets: SecretRefs): PodSpec {
     const tpu = config.cluster.tpuPool;
+    const computeClass = computeClassSelection(config.cluster);
     return {
         nodeSelector: {
             [TPU_NODE_LABELS.accelerator]: tpu.accelerator,
             [TPU_NODE_LABELS.topology]: tpu.topology,
+            ...computeClass.nodeSelector,
         },
-        tolerations: [{ key: TPU_TAINT.key, operator: "Equal", value: TPU_TAINT.value, effect: TPU_TAINT.effect }],
+        tolerations: [{ key: TPU_TAINT.key, operator: "Equal", value: TPU_TAINT.value, effect: TPU_TAINT.effect }, ...computeClass.tolerations],
+        terminationGracePeriodSeconds: config.workload.vllm.terminationGracePeriodSeconds,
         ...(secrets.serviceAccount ? { serviceAccountName: secrets.serviceAccount } : {}),
         containers: [vllmContainer(config, secrets)],
         ...(secrets.pullSecret ? { imagePullSecrets: [{ name: secrets.pullSecret }] } : {}),

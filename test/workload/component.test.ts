@@ -49,6 +49,7 @@ describe("the workload namespace orders its objects by data", async () => {
         expect(inWorkloadNamespace.map((r) => r.name).sort()).toEqual(
             [
                 "inference-health-route",
+                "inference-vllm-pdb",
                 "inference-hf-token",
                 "inference-np-allow-dns",
                 "inference-np-allow-istiod",

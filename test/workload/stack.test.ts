@@ -56,6 +56,7 @@ describe("the workload in the whole program (default config)", async () => {
                 "kubernetes:core/v1:Secret inference-pull-secret",
                 "kubernetes:core/v1:ServiceAccount inference-workload-sa",
                 "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute inference-health-route",
+                "kubernetes:policy/v1:PodDisruptionBudget inference-vllm-pdb",
                 "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter inference-envoyfilter-epp-tls",
                 "kubernetes:networking.istio.io/v1alpha3:EnvoyFilter inference-envoyfilter-ext-proc-routes",
                 `${SERVICE_TYPE} inference-service`,
