@@ -7,12 +7,12 @@ import { stackConfig } from "../workload/fixtures";
 const LABELS = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "tpu-inference", "app.kubernetes.io/component": "monitoring" };
 
 describe("what Managed Prometheus scrapes (default config)", () => {
-    const o = collectionObjects(stackConfig());
+    const o = () => collectionObjects(stackConfig());
 
     it("scrapes vLLM over HTTPS on 8000, verifying KServe's certificate against KServe's CA", () => {
         // Rows: "KServe workload pod labels", "vLLM serves HTTPS on 8000 with KServe's CA-signed certificate",
         // "workload certificate DNS SANs include <svc>-kserve-workload-svc.<ns>.svc".
-        expect(o.podMonitorings.vllm).toEqual({
+        expect(o().podMonitorings.vllm).toEqual({
             apiVersion: "monitoring.googleapis.com/v1",
             kind: "PodMonitoring",
             metadata: { name: "qwen-3b-tpu-svc-vllm", namespace: "rhaii-inference", labels: LABELS },
@@ -34,7 +34,7 @@ describe("what Managed Prometheus scrapes (default config)", () => {
     it("scrapes the EPP's authenticated /metrics on 9090 with the metrics reader's token", () => {
         // Rows: "EPP /metrics authn/authz (--metrics-endpoint-auth default true)", "EPP metrics port 9090, plain HTTP",
         // "PodMonitoring authorization.credentials.secret (same namespace)".
-        expect(o.podMonitorings.epp.spec).toEqual({
+        expect(o().podMonitorings.epp.spec).toEqual({
             selector: { matchLabels: { "app.kubernetes.io/name": "qwen-3b-tpu-svc", "app.kubernetes.io/component": "llminferenceservice-router-scheduler" } },
             endpoints: [
                 {
@@ -46,12 +46,12 @@ describe("what Managed Prometheus scrapes (default config)", () => {
                 },
             ],
         });
-        expect(o.podMonitorings.epp.metadata).toEqual({ name: "qwen-3b-tpu-svc-epp", namespace: "rhaii-inference", labels: LABELS });
+        expect(o().podMonitorings.epp.metadata).toEqual({ name: "qwen-3b-tpu-svc-epp", namespace: "rhaii-inference", labels: LABELS });
     });
 
     it("scrapes the gateway's Envoy stats on 15090 and keeps only the Istio request metrics", () => {
         // Rows: "Istio gateway pod label gateway.networking.k8s.io/gateway-name", "Envoy Prometheus stats on 15090 /stats/prometheus".
-        expect(o.podMonitorings.gateway).toEqual({
+        expect(o().podMonitorings.gateway).toEqual({
             apiVersion: "monitoring.googleapis.com/v1",
             kind: "PodMonitoring",
             metadata: { name: "inference-gateway-envoy", namespace: "opendatahub", labels: LABELS },
@@ -68,15 +68,15 @@ describe("what Managed Prometheus scrapes (default config)", () => {
                 ],
             },
         });
-        const keep = new RegExp(`^${o.podMonitorings.gateway.spec.endpoints[0].metricRelabeling![0].regex}$`);
+        const keep = new RegExp(`^${o().podMonitorings.gateway.spec.endpoints[0].metricRelabeling![0].regex}$`);
         for (const kept of ["istio_requests_total", "istio_request_duration_milliseconds_bucket"]) expect(keep.test(kept), kept).toBe(true);
         for (const dropped of ["envoy_cluster_upstream_rq_total", "istio_requests_total_extra", "istio_build"]) expect(keep.test(dropped), dropped).toBe(false);
     });
 
     it("gives the metrics reader exactly get on the non-resource URL /metrics", () => {
         // Row: "EPP /metrics authn/authz": SubjectAccessReview on verb get, path /metrics.
-        expect(o.metricsReader).toEqual({ metadata: { name: "qwen-3b-tpu-svc-metrics-reader", namespace: "rhaii-inference", labels: LABELS } });
-        expect(o.metricsReaderToken).toEqual({
+        expect(o().metricsReader).toEqual({ metadata: { name: "qwen-3b-tpu-svc-metrics-reader", namespace: "rhaii-inference", labels: LABELS } });
+        expect(o().metricsReaderToken).toEqual({
             metadata: {
                 name: "qwen-3b-tpu-svc-metrics-reader-token",
                 namespace: "rhaii-inference",
@@ -85,11 +85,11 @@ describe("what Managed Prometheus scrapes (default config)", () => {
             },
             type: "kubernetes.io/service-account-token",
         });
-        expect(o.metricsReaderRole).toEqual({
+        expect(o().metricsReaderRole).toEqual({
             metadata: { name: "rhaii-inference-qwen-3b-tpu-svc-metrics-reader", labels: LABELS },
             rules: [{ nonResourceURLs: ["/metrics"], verbs: ["get"] }],
         });
-        expect(o.metricsReaderBinding).toEqual({
+        expect(o().metricsReaderBinding).toEqual({
             metadata: { name: "rhaii-inference-qwen-3b-tpu-svc-metrics-reader", labels: LABELS },
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "rhaii-inference-qwen-3b-tpu-svc-metrics-reader" },
             subjects: [{ kind: "ServiceAccount", name: "qwen-3b-tpu-svc-metrics-reader", namespace: "rhaii-inference" }],
@@ -98,33 +98,33 @@ describe("what Managed Prometheus scrapes (default config)", () => {
 
     it("lets the managed collector read the two Secrets its PodMonitorings name, and no other", () => {
         // Rows: "GMP collector ServiceAccount gmp-system/collector has no Secret access", "collector reads referenced Secrets via a Role".
-        expect(o.collectorSecretsRole.rules).toEqual([
+        expect(o().collectorSecretsRole.rules).toEqual([
             { apiGroups: [""], resources: ["secrets"], resourceNames: ["qwen-3b-tpu-svc-metrics-reader-token", "qwen-3b-tpu-svc-metrics-ca"], verbs: ["get", "list", "watch"] },
         ]);
-        expect(o.collectorSecretsBinding).toEqual({
+        expect(o().collectorSecretsBinding).toEqual({
             metadata: { name: "qwen-3b-tpu-svc-gmp-collector-secrets", namespace: "rhaii-inference", labels: LABELS },
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "qwen-3b-tpu-svc-gmp-collector-secrets" },
             subjects: [{ kind: "ServiceAccount", name: "collector", namespace: "gmp-system" }],
         });
         const referenced = [
-            o.podMonitorings.vllm.spec.endpoints[0].tls!.ca!.secret!.name,
-            o.podMonitorings.epp.spec.endpoints[0].authorization!.credentials!.secret!.name,
+            o().podMonitorings.vllm.spec.endpoints[0].tls!.ca!.secret!.name,
+            o().podMonitorings.epp.spec.endpoints[0].authorization!.credentials!.secret!.name,
         ];
-        expect([...(o.collectorSecretsRole.rules as { resourceNames: string[] }[])[0].resourceNames].sort()).toEqual(referenced.sort());
+        expect([...(o().collectorSecretsRole.rules as { resourceNames: string[] }[])[0].resourceNames].sort()).toEqual(referenced.sort());
     });
 
     it("brings KServe's CA into the workload namespace with a Certificate from KServe's CA issuer", () => {
-        expect(o.metricsCa).toMatchObject({
+        expect(o().metricsCa).toMatchObject({
             apiVersion: "cert-manager.io/v1",
             kind: "Certificate",
             metadata: { name: "qwen-3b-tpu-svc-metrics-ca", namespace: "rhaii-inference", labels: LABELS },
             spec: { secretName: "qwen-3b-tpu-svc-metrics-ca", issuerRef: { name: "opendatahub-ca-issuer", kind: "ClusterIssuer", group: "cert-manager.io" } },
         });
-        expect(validateCustomResource(o.metricsCa)).toEqual({ valid: true });
+        expect(validateCustomResource(o().metricsCa)).toEqual({ valid: true });
     });
 
     it("produces PodMonitorings valid against the prometheus-engine v0.17.2 CRD model", () => {
-        for (const pm of Object.values(o.podMonitorings)) expect(validateCustomResource(pm), pm.metadata.name).toEqual({ valid: true });
+        for (const pm of Object.values(o().podMonitorings)) expect(validateCustomResource(pm), pm.metadata.name).toEqual({ valid: true });
     });
 
     it("follows the scrape interval and every configured name", () => {
@@ -141,8 +141,8 @@ describe("what Managed Prometheus scrapes (default config)", () => {
 });
 
 describe("PodMonitoring model (prometheus-engine v0.17.2 CRD)", () => {
-    const valid = collectionObjects(stackConfig()).podMonitorings.epp;
-    const withEndpoint = (patch: Record<string, unknown>) => ({ ...valid, spec: { ...valid.spec, endpoints: [{ ...valid.spec.endpoints[0], ...patch }] } });
+    const valid = () => collectionObjects(stackConfig()).podMonitorings.epp;
+    const withEndpoint = (patch: Record<string, unknown>) => ({ ...valid(), spec: { ...valid().spec, endpoints: [{ ...valid().spec.endpoints[0], ...patch }] } });
     const problems = (obj: unknown) => {
         const r = validateCustomResource(obj);
         return r.valid ? [] : r.problems;
@@ -166,9 +166,9 @@ describe("PodMonitoring model (prometheus-engine v0.17.2 CRD)", () => {
             "spec.endpoints.0.tls: client cert and client key must be provided together",
         ]);
         expect(problems(withEndpoint({ basicAuth: { username: "u" } }))).toHaveLength(1);
-        expect(problems({ ...valid, spec: { ...valid.spec, endpoints: [] } })).toHaveLength(1);
-        expect(problems({ ...valid, spec: { endpoints: valid.spec.endpoints } })).toHaveLength(1);
-        expect(problems({ ...valid, spec: { ...valid.spec, targetLabels: { metadata: ["zone"] } } })).toHaveLength(1);
+        expect(problems({ ...valid(), spec: { ...valid().spec, endpoints: [] } })).toHaveLength(1);
+        expect(problems({ ...valid(), spec: { endpoints: valid().spec.endpoints } })).toHaveLength(1);
+        expect(problems({ ...valid(), spec: { ...valid().spec, targetLabels: { metadata: ["zone"] } } })).toHaveLength(1);
     });
 
     it("accepts the optional fields a user may add", () => {

@@ -9,13 +9,13 @@ const CHANNEL = "projects/test-project/notificationChannels/7";
 
 describe("the dashboard", () => {
     const config = stackConfig();
-    const d = dashboardDefinition(config);
-    const q = queries(config);
+    const d = () => dashboardDefinition(config);
+    const q = () => queries(config);
 
     it("round-trips through JSON as the Monitoring API's Dashboard: a 48-column mosaic of XY charts", () => {
         // Row: "Dashboard JSON: mosaicLayout, xyChart.dataSets[].timeSeriesQuery.prometheusQuery".
-        const parsed = JSON.parse(JSON.stringify(d));
-        expect(parsed).toEqual(d);
+        const parsed = JSON.parse(JSON.stringify(d()));
+        expect(parsed).toEqual(d());
         expect(Object.keys(parsed).sort()).toEqual(["displayName", "labels", "mosaicLayout"]);
         expect(parsed.displayName).toBe("qwen-3b-tpu-svc inference (rhaii-tpu-scaleout-cluster/rhaii-inference)");
         expect(parsed.mosaicLayout.columns).toBe(48);
@@ -29,7 +29,7 @@ describe("the dashboard", () => {
     });
 
     it("lays the tiles out two per row without overlap, inside the mosaic", () => {
-        const tiles = d.mosaicLayout.tiles;
+        const tiles = d().mosaicLayout.tiles;
         expect(tiles.map((t) => [t.xPos, t.yPos])).toEqual(tiles.map((_, i) => [(i % 2) * 24, Math.floor(i / 2) * 16]));
         for (const t of tiles) {
             expect(t.xPos + t.width).toBeLessThanOrEqual(COLUMNS);
@@ -38,9 +38,9 @@ describe("the dashboard", () => {
     });
 
     it("has the issue's panels, each with its queries", () => {
-        const panel = (title: string) => d.mosaicLayout.tiles.find((t) => t.widget.title === title)!.widget.xyChart;
+        const panel = (title: string) => d().mosaicLayout.tiles.find((t) => t.widget.title === title)!.widget.xyChart;
         const queriesOf = (title: string) => panel(title).dataSets.map((s) => s.timeSeriesQuery.prometheusQuery);
-        expect(d.mosaicLayout.tiles.map((t) => t.widget.title)).toEqual([
+        expect(d().mosaicLayout.tiles.map((t) => t.widget.title)).toEqual([
             "Requests/s scheduled by the EPP (per model)",
             "Requests/s finished per vLLM replica",
             "Time to first token (p50, p90, p99)",
@@ -54,19 +54,28 @@ describe("the dashboard", () => {
             "Prefix-cache hit rate: vLLM (tokens) vs EPP prefix indexer (blocks)",
             "Errors/s: gateway 5xx and EPP request errors",
         ]);
-        expect(queriesOf("Time to first token (p50, p90, p99)")).toEqual(q.ttft);
+        expect(queriesOf("Time to first token (p50, p90, p99)")).toEqual(q().ttft);
         expect(panel("Time to first token (p50, p90, p99)").dataSets.map((s) => s.legendTemplate)).toEqual(["p50", "p90", "p99"]);
         expect(panel("Time to first token (p50, p90, p99)").yAxis).toEqual({ label: "s", scale: "LINEAR" });
-        expect(queriesOf("Time per output token (p50, p90, p99)")).toEqual(q.tpot);
-        expect(queriesOf("End-to-end request latency (p50, p90, p99)")).toEqual(q.e2e);
-        expect(queriesOf("Requests/s scheduled by the EPP (per model)")).toEqual([q.eppRequests]);
-        expect(queriesOf("Running requests per replica")).toEqual([q.running]);
-        expect(queriesOf("Waiting requests per replica")).toEqual([q.waiting]);
-        expect(queriesOf("KV-cache usage per replica (1 = full)")).toEqual([q.kvCache]);
-        expect(queriesOf("Prefix-cache hit rate: vLLM (tokens) vs EPP prefix indexer (blocks)")).toEqual([q.cacheHitRate, q.eppPrefixHitRatio]);
-        expect(queriesOf("Errors/s: gateway 5xx and EPP request errors")).toEqual([q.gateway5xx, q.eppErrors]);
+        expect(queriesOf("Time per output token (p50, p90, p99)")).toEqual(q().tpot);
+        expect(queriesOf("End-to-end request latency (p50, p90, p99)")).toEqual(q().e2e);
+        expect(queriesOf("Requests/s scheduled by the EPP (per model)")).toEqual([q().eppRequests]);
+        expect(queriesOf("Running requests per replica")).toEqual([q().running]);
+        expect(queriesOf("Waiting requests per replica")).toEqual([q().waiting]);
+        expect(queriesOf("KV-cache usage per replica (1 = full)")).toEqual([q().kvCache]);
+        expect(queriesOf("Prefix-cache hit rate: vLLM (tokens) vs EPP prefix indexer (blocks)")).toEqual([q().cacheHitRate, q().eppPrefixHitRatio]);
+        expect(queriesOf("Errors/s: gateway 5xx and EPP request errors")).toEqual([q().gateway5xx, q().eppErrors]);
+        expect(d().mosaicLayout.tiles.map((t) => t.widget.xyChart.yAxis.label)).toEqual([
+            "req/s", "req/s", "s", "s", "s", "pods", "requests", "requests", "fraction", "fraction", "fraction", "errors/s",
+        ]);
+        expect(d().mosaicLayout.tiles.map((t) => t.widget.xyChart.dataSets.length)).toEqual([1, 1, 3, 3, 3, 1, 1, 1, 1, 1, 2, 2]);
+        expect(panel("Errors/s: gateway 5xx and EPP request errors").dataSets.map((s) => s.legendTemplate)).toEqual(["gateway 5xx", undefined]);
+        expect(panel("Errors/s: gateway 5xx and EPP request errors").dataSets[1]).not.toHaveProperty("legendTemplate");
+        expect(queriesOf("Ready replicas in the InferencePool (EPP)")).toEqual([q().readyReplicas]);
+        expect(queriesOf("Requests/s finished per vLLM replica")).toEqual([q().replicaRequests]);
+        expect(queriesOf("Prefix-cache hit rate per replica (vLLM)")).toEqual([q().cacheHitRatePerReplica]);
         // Per replica where it matters: by the pod the collector scraped.
-        for (const perReplica of [q.replicaRequests, q.running, q.waiting, q.kvCache, q.cacheHitRatePerReplica]) expect(perReplica).toMatch(/^(sum|max) by \(pod\) /);
+        for (const perReplica of [q().replicaRequests, q().running, q().waiting, q().kvCache, q().cacheHitRatePerReplica]) expect(perReplica).toMatch(/^(sum|max) by \(pod\) /);
     });
 
     it("links to the dashboard in the Cloud console by its id", () => {
@@ -92,6 +101,15 @@ describe("alert policies", () => {
             expect(p).toMatchObject({ project: "test-project", combiner: "OR", notificationChannels: [CHANNEL], userLabels: { "managed-by": "pulumi", "part-of": "tpu-inference" } });
             expect(p!.documentation).toMatchObject({ mimeType: "text/markdown" });
         }
+        expect(Object.values(policies).map((p) => (p!.conditions as any[])[0].displayName)).toEqual([
+            "no ready replica",
+            "more than 12 requests waiting on a replica",
+            "gateway 5xx above 2%",
+        ]);
+        expect((policies.noReadyReplica!.documentation as any).content).toMatch(/^The EPP sees no ready vLLM pod in the InferencePool/);
+        expect((policies.waitingQueue!.documentation as any).content).toMatch(/^Requests wait in a vLLM replica's queue/);
+        expect((policies.gateway5xx!.documentation as any).content).toMatch(/^The gateway answers this service's requests with 5xx/);
+        expect(policies.noReadyReplica!.displayName).toBe("qwen-3b-tpu-svc (rhaii-tpu-scaleout-cluster/rhaii-inference): no ready replica");
         expect(policies.waitingQueue!.displayName).toBe("qwen-3b-tpu-svc (rhaii-tpu-scaleout-cluster/rhaii-inference): more than 12 requests waiting on a replica");
         expect(policies.gateway5xx!.displayName).toBe("qwen-3b-tpu-svc (rhaii-tpu-scaleout-cluster/rhaii-inference): gateway 5xx above 2%");
     });
