@@ -28,8 +28,12 @@ export const DEFAULT_MAX_NUM_SEQS = 128;
 
 /** vLLM's in-tree TPU platform (torch_xla) or the tpu-inference (JAX) platform that replaces it when installed. */
 export type TpuBackend = "vllm" | "tpu-inference";
-/** What vLLM v0.11.2 (RHAIIS 3.2.5) does without tpu_inference; whether the image bundles it is UNVERIFIED. */
-export const PINNED_TPU_BACKEND: TpuBackend = "vllm";
+/**
+ * The pinned image's platform, taken as tpu-inference: it was released for this vLLM line (v0.11.1) and replaces
+ * vLLM's own platform whenever installed. That the RHAIIS 3.2.5 image bundles it is UNVERIFIED; without it vLLM
+ * v0.11.2 applies step 1 only ("vllm").
+ */
+export const PINNED_TPU_BACKEND: TpuBackend = "tpu-inference";
 
 /** Smallest power of two >= n (1 for n <= 1), as vLLM's next_power_of_2. */
 export function nextPowerOf2(n: number): number {

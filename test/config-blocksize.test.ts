@@ -27,22 +27,22 @@ describe("TPU prefix-cache block size", () => {
         expect(tpuMinPageSize(100_000, 128)).toBe(128);
     });
 
-    it("is the page size under vLLM's own TPU platform, the default", () => {
-        expect(PINNED_TPU_BACKEND).toBe("vllm");
-        expect(DEFAULT_MAX_NUM_SEQS).toBe(128);
-        expect([1, 128, 2048, 8192, 16384, 32768, 131072].map((n) => tpuBlockSize(n))).toEqual([16, 16, 128, 256, 16, 16, 16]);
-        expect(tpuBlockSize(131072, 512)).toBe(16);
-        expect(tpuBlockSize(131072, 512, "vllm")).toBe(16);
+    it("is the page size alone under vLLM's own TPU platform", () => {
+        const vllm = (n: number, seqs = 128) => tpuBlockSize(n, seqs, "vllm");
+        expect([1, 128, 2048, 8192, 16384, 32768, 131072].map((n) => vllm(n))).toEqual([16, 16, 128, 256, 16, 16, 16]);
+        expect(vllm(131072, 512)).toBe(16);
     });
 
-    it("is the larger of both rules under tpu-inference", () => {
-        const ti = (n: number, seqs = 128) => tpuBlockSize(n, seqs, "tpu-inference");
-        expect([1, 128, 2048, 8192, 16384, 32768, 131072].map((n) => ti(n))).toEqual([16, 16, 128, 256, 16, 32, 128]);
-        expect(ti(131072, 512)).toBe(512);
-        expect(ti(2048, 1024)).toBe(128);
-        expect(ti(2048, 1)).toBe(128);
+    it("is the larger of both rules under tpu-inference, the default", () => {
+        expect(PINNED_TPU_BACKEND).toBe("tpu-inference");
+        expect(DEFAULT_MAX_NUM_SEQS).toBe(128);
+        expect([1, 128, 2048, 8192, 16384, 32768, 131072].map((n) => tpuBlockSize(n))).toEqual([16, 16, 128, 256, 16, 32, 128]);
+        expect(tpuBlockSize(131072, 512)).toBe(512);
+        expect(tpuBlockSize(131072, 512, "tpu-inference")).toBe(512);
+        expect(tpuBlockSize(2048, 1024)).toBe(128);
+        expect(tpuBlockSize(2048, 1)).toBe(128);
         // The example in the research notes: 256 sequences give 512 pages per request, so 32768 -> 64.
-        expect(ti(32768, 256)).toBe(64);
+        expect(tpuBlockSize(32768, 256)).toBe(64);
     });
 
     it("rejects impossible inputs", () => {

@@ -37,7 +37,7 @@ describe("paced load with --duration", () => {
             // 5 slots of 50 ms each: 250 ms, so at most the target rate.
             expect(phase?.elapsedMs).toBeGreaterThanOrEqual(249);
             expect(phase?.rps).toBeLessThanOrEqual(20.01);
-            expect(phase?.rps).toBeGreaterThan(15);
+            expect(phase?.succeeded).toBe(5);
         });
     });
 

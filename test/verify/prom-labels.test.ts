@@ -67,7 +67,7 @@ describe("Prometheus series with labels", () => {
         expect(chooseBlockSize(64, 16, 2048)).toEqual({ blockSize: 64, blockSizeSource: "option" });
         expect(chooseBlockSize(null, 16, 2048)).toEqual({ blockSize: 16, blockSizeSource: "server" });
         expect(chooseBlockSize(null, null, 4096)).toEqual({ blockSize: 256, blockSizeSource: "max_model_len" });
-        expect(chooseBlockSize(null, null, 32768)).toEqual({ blockSize: 16, blockSizeSource: "max_model_len" });
+        expect(chooseBlockSize(null, null, 32768)).toEqual({ blockSize: 32, blockSizeSource: "max_model_len" });
         expect(chooseBlockSize(null, null, null)).toEqual({ blockSize: 128, blockSizeSource: "default" });
     });
 });

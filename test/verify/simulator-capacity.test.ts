@@ -152,7 +152,7 @@ describe("capacity like vLLM's", () => {
     });
 
     it("exports vllm:cache_config_info with the block size, and the gauges a router reads", async () => {
-        await withSim({ maxModelLen: 32768, tpuBackend: "tpu-inference" }, async (sim) => {
+        await withSim({ maxModelLen: 32768 }, async (sim) => {
             const client = new VerifyClient({ baseUrl: sim.url, timeoutMs: 5000 });
             const res = await client.getText("/metrics");
             await client.close();
@@ -212,9 +212,9 @@ describe("EPP-like routing", () => {
 
     it("defaults: EPP weights 2 and 1, 128 sequences, block size from both", () => {
         const o = resolveOptions({ maxModelLen: 131072, maxNumSeqs: 256 });
-        expect([o.prefixWeight, o.loadWeight, o.batchMsPerSeq, o.tpuBackend]).toEqual([2, 1, 0, "vllm"]);
-        expect(o.blockSize).toBe(16);
-        expect(resolveOptions({ maxModelLen: 131072, maxNumSeqs: 256, tpuBackend: "tpu-inference" }).blockSize).toBe(256);
+        expect([o.prefixWeight, o.loadWeight, o.batchMsPerSeq, o.tpuBackend]).toEqual([2, 1, 0, "tpu-inference"]);
+        expect(o.blockSize).toBe(256);
+        expect(resolveOptions({ maxModelLen: 131072, maxNumSeqs: 256, tpuBackend: "vllm" }).blockSize).toBe(16);
         expect(() => resolveOptions({ tpuBackend: "gpu" as never })).toThrow("tpuBackend must be vllm or tpu-inference (got gpu)");
         expect(resolveOptions().maxNumSeqs).toBe(128);
         expect(() => resolveOptions({ routing: "random" as never })).toThrow("routing must be one of prefix, round-robin, epp (got random)");

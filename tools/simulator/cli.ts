@@ -63,7 +63,7 @@ export function buildProgram(): Command {
         .addOption(
             new Option("--tpu-backend <platform>", "block-size rule of vLLM's own TPU platform, or of tpu-inference (adds the SMEM floor)")
                 .choices(["vllm", "tpu-inference"])
-                .default("vllm"),
+                .default("tpu-inference"),
         )
         .option("--batch-ms-per-seq <ms>", "extra decode-step time per other sequence in the running batch", number, 0)
         .option("--base-latency-ms <ms>", "fixed cost per request", number, 0)

@@ -33,6 +33,11 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const OUTPUT_WORDS = [" The", " prefix", " cache", " keeps", " shared", " blocks", " warm", " across", " requests", "."];
 
 
+/** Time before the first token: the fixed cost plus prefill of the prompt tokens the cache did not have. */
+export function prefillDelayMs(o: Pick<SimulatorOptions, "baseLatencyMs" | "prefillMsPerToken">, promptTokens: number, cachedTokens: number): number {
+    return o.baseLatencyMs + o.prefillMsPerToken * (promptTokens - cachedTokens);
+}
+
 /** Resolves true after ms, false if aborted first; no timer at all for 0 so the zero-latency mode stays cheap. */
 async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
     if (signal.aborted) return false;
@@ -161,7 +166,7 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
             completion_tokens: outputTokens,
             prompt_tokens_details: options.reportCachedTokens ? { cached_tokens: cachedTokens } : null,
         };
-        const prefillMs = options.baseLatencyMs + options.prefillMsPerToken * (promptTokens - cachedTokens);
+        const prefillMs = prefillDelayMs(options, promptTokens, cachedTokens);
         if (!(await pause(prefillMs, signal))) return null;
         const object = p.api === "chat" ? (p.stream ? "chat.completion.chunk" : "chat.completion") : "text_completion";
 
