@@ -281,6 +281,7 @@ function stackConfig(v: ConfigValues, stack: string): StackConfig {
         },
         monitoring: {
             enabled: v.monitoring,
+                failOpen: v.eppFailureMode === "open",
             scrapeIntervalSeconds: v.metricsScrapeIntervalSeconds,
             ...(v.alerts
                 ? { alerts: { notificationChannel: v.alertNotificationChannel, queueThreshold: v.alertQueueThreshold, forMinutes: v.alertQueueMinutes, errorPercent: v.alert5xxPercent } }

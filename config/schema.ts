@@ -448,6 +448,12 @@ export const CONFIG = {
         ),
         secret: true,
     },
+    eppFailureMode: oneOf(
+        "Scheduler",
+        "open",
+        ["open", "closed"],
+        "What the gateway does when the EPP cannot be reached: open (KServe's pool default) serves the request without cache-aware routing; closed fails it (5xx).",
+    ),
     huggingfaceToken: { ...text("Secrets", "", "Hugging Face token, set with `--secret` (`config set --secret huggingfaceToken hf_...`); required for hf:// models.", "must be a token", z.string()), secret: true },
 } satisfies Record<string, KeySpec<any>>;
 

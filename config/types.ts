@@ -112,6 +112,8 @@ export interface SchedulerConfig {
     loadWeight: number;
     /** prefix-cache-scorer `blockSizeTokens`, pinned; undefined lets the scorer read vLLM's (autoTune). */
     blockSizeTokens?: number;
+    /** The gateway serves a request without the EPP when it cannot reach it (KServe's pool: FailOpen). */
+    failOpen: boolean;
     maxPrefixBlocksToMatch: number;
     /** prefix-cache-scorer `lruCapacityPerServer` (blocks); undefined lets the scorer derive or default it. */
     lruCapacityPerServer?: number;

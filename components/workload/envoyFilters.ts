@@ -89,12 +89,13 @@ export function eppTlsFilter(config: StackConfig): EnvoyFilter {
 /**
  * How the gateway calls the EPP on the two InferencePool routes, as ONE self-contained per-route override. An
  * HTTP_ROUTE MERGE replaces the route's `envoy.filters.http.ext_proc` entry wholesale (Istio's proto merge replaces
- * map entries), so the override carries everything Istio would have set there itself: the EPP cluster, fail-closed
- * (the pool's FailClose default, and the only mode Envoy allows with full-duplex bodies), and request and response
- * headers and bodies streamed full-duplex, which is what the prefix-cache scorer (request body) and the EPP's
- * response accounting (response body) read. What it adds is the trailer modes: Envoy documents full-duplex
- * streaming as requiring trailers SEND, which Istio only sets from 1.28 (so on 1.28+ the filter is not rendered).
- * Nothing else depends on it: if it were missing, Istio's own per-route config would still reach the EPP.
+ * map entries), so the override carries everything Istio would have set there itself: the EPP cluster, the failure
+ * mode (KServe's pool says FailOpen, which Istio turns into `failure_mode_allow: true`; `eppFailureMode = closed`
+ * turns it off), and request and response headers and bodies streamed full-duplex, which is what the prefix-cache
+ * scorer (request body) and the EPP's response accounting (response body) read. What it adds is the trailer modes:
+ * Envoy documents full-duplex streaming as requiring trailers SEND, which Istio only sets from 1.28 (so on 1.28+ the
+ * filter is not rendered). Nothing else depends on it: if it were missing, Istio's own per-route config would still
+ * reach the EPP.
  */
 export function extProcRoutesFilter(config: StackConfig): EnvoyFilter {
     const names = kserveNames(config.workload);
@@ -112,7 +113,7 @@ export function extProcRoutesFilter(config: StackConfig): EnvoyFilter {
                             "@type": ENVOY_TYPES.extProcPerRoute,
                             overrides: {
                                 grpc_service: { envoy_grpc: { cluster_name: names.eppCluster } },
-                                failure_mode_allow: false,
+                                failure_mode_allow: config.workload.scheduler.failOpen,
                                 processing_mode: {
                                     request_header_mode: "SEND",
                                     response_header_mode: "SEND",
@@ -133,8 +134,11 @@ export function extProcRoutesFilter(config: StackConfig): EnvoyFilter {
 /** The Istio minor from which Istio's own per-route ext_proc config sets the trailer modes (istio/istio 27f1eeb3). */
 export const ISTIO_MINOR_WITH_EXT_PROC_TRAILERS = 28;
 
-/** The filters for this mesh, keyed like `envoyFilterNames`. */
+/**
+ * The filters for this mesh, keyed like `envoyFilterNames`. The per-route override is only rendered where Istio's
+ * own config falls short: before 1.28 (no trailer modes), or when the failure mode differs from KServe's FailOpen.
+ */
 export function envoyFilters(config: StackConfig): { eppTls: EnvoyFilter; extProcRoutes?: EnvoyFilter } {
-    const needsTrailers = config.operators.istioMinor < ISTIO_MINOR_WITH_EXT_PROC_TRAILERS;
-    return { eppTls: eppTlsFilter(config), ...(needsTrailers ? { extProcRoutes: extProcRoutesFilter(config) } : {}) };
+    const needsOverride = config.operators.istioMinor < ISTIO_MINOR_WITH_EXT_PROC_TRAILERS || !config.workload.scheduler.failOpen;
+    return { eppTls: eppTlsFilter(config), ...(needsOverride ? { extProcRoutes: extProcRoutesFilter(config) } : {}) };
 }

@@ -53,7 +53,8 @@ describe("EnvoyFilters for the default config", () => {
     });
 
     // docs/UPSTREAM.md rows "Istio EnvoyFilter merge" and "Istio per-route ext_proc".
-    it("give the two InferencePool routes a self-contained ext_proc override: EPP cluster, fail-closed, full-duplex with trailers", () => {
+    // docs/UPSTREAM.md row "KServe scheduler pool failureMode".
+    it("give the two InferencePool routes a self-contained ext_proc override: EPP cluster, KServe's FailOpen, full-duplex with trailers", () => {
         const f = extProcRoutesFilter(config);
         expect(f.metadata.name).toBe("rhaii-inference-qwen-3b-tpu-svc-ext-proc-routes");
         const routes = f.spec.configPatches.map((p) => p.match!.routeConfiguration!.vhost!.route!.name);
@@ -65,7 +66,7 @@ describe("EnvoyFilters for the default config", () => {
                 "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute",
                 overrides: {
                     grpc_service: { envoy_grpc: { cluster_name: EPP_CLUSTER } },
-                    failure_mode_allow: false,
+                    failure_mode_allow: true,
                     processing_mode: {
                         request_header_mode: "SEND",
                         response_header_mode: "SEND",
@@ -85,9 +86,17 @@ describe("EnvoyFilters for the default config", () => {
         for (const f of filters) for (const p of f!.spec.configPatches) expect(p.applyTo).not.toBe("HTTP_FILTER");
     });
 
-    it("leave the per-route config to Istio from 1.28, which sets the trailer modes itself", () => {
-        const filters = envoyFilters(stackConfig({ sailOperatorVersion: "1.28.0", istioVersion: "v1.28.0", allowUntestedVersions: true }));
-        expect(Object.keys(filters)).toEqual(["eppTls"]);
+    it("fail closed when asked: requests fail instead of being served without the EPP", () => {
+        const closed = extProcRoutesFilter(stackConfig({ eppFailureMode: "closed" }));
+        for (const p of closed.spec.configPatches) {
+            expect((p.patch.value as any).typed_per_filter_config["envoy.filters.http.ext_proc"].overrides.failure_mode_allow).toBe(false);
+        }
+    });
+
+    it("leave the per-route config to Istio from 1.28, which sets the trailer modes itself, unless the failure mode differs", () => {
+        const istio128 = { sailOperatorVersion: "1.28.0", istioVersion: "v1.28.0", allowUntestedVersions: true };
+        expect(Object.keys(envoyFilters(stackConfig(istio128)))).toEqual(["eppTls"]);
+        expect(Object.keys(envoyFilters(stackConfig({ ...istio128, eppFailureMode: "closed" })))).toEqual(["eppTls", "extProcRoutes"]);
     });
 
     it("are valid against the EnvoyFilter model", () => {
