@@ -112,3 +112,33 @@ describe("affinity judged against the simulator (default 4 groups x 4 requests)"
         expect(cache.replicas).toBeNull();
     });
 });
+
+describe("affinity when the server does not report per-request counts", () => {
+    it("is not judged from /metrics alone, and says so", async () => {
+        const { code, cache, report } = await withSim({ replicas: 3, routing: "round-robin", reportCachedTokens: false }, async (sim) => {
+            const run = await runJson(["--url", sim.url, "--only", "cache", "--seed", "11"]);
+            return { code: run.code, cache: run.report.phases.cache as CacheResult, report: run.report };
+        });
+        expect(cache.cachedRatioSource).toBe("metrics");
+        expect(cache.affinity).toBeNull();
+        expect(report.warnings).toContain("routing affinity not judged: it needs cached_tokens per request");
+        // Hits exist, so the cache check itself passes; the per-replica table still shows the spread.
+        expect(code).toBe(0);
+        expect(cache.replicas?.map((r) => r.requests)).toEqual([5, 6, 6]);
+    });
+
+    it("has no per-replica table without /metrics", async () => {
+        const cache = await withSim({ replicas: 3, routing: "prefix", metrics: false }, async (sim) => (await runJson(["--url", sim.url, "--only", "cache", "--seed", "11"])).report.phases.cache as CacheResult);
+        expect(cache.replicas).toBeNull();
+        expect(cache.affinity?.tokenRatio).toBe(1);
+    });
+
+    it("sends exactly one spacer between the cold round and the rest", async () => {
+        const stats = await withSim({ replicas: 1 }, async (sim) => {
+            await runJson(["--url", sim.url, "--only", "cache", "--seed", "11", "--cache-groups", "2", "--cache-requests", "2"]);
+            return sim.replicaStats();
+        });
+        // Warm-up + 2 cold + spacer + 2 later.
+        expect(stats[0].requests).toBe(6);
+    });
+});
