@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareReports, formatComparison } from "../../tools/verify/compare";
-import { CSV_COLUMNS, samplesCsv } from "../../tools/verify/csv";
+import { csvCell, CSV_COLUMNS, samplesCsv } from "../../tools/verify/csv";
 import { cacheOf, loadOf, mainPhase } from "../../tools/verify/html";
 import type { VerifyReport } from "../../tools/verify/run";
-import { barChart, formatTick, lineChart, niceTicks } from "../../tools/verify/svg";
+import { barChart, escapeXml, formatTick, lineChart, niceTicks } from "../../tools/verify/svg";
 
 const fixture = () => JSON.parse(readFileSync(path.join(__dirname, "fixtures", "report-prefix.json"), "utf8")) as VerifyReport;
 
@@ -47,6 +47,15 @@ describe("CSV of a run without samples", () => {
         const r = fixture();
         const empty = { ...r, phases: { health: r.phases.health, cache: { status: "skip", reason: "x" }, load: { status: "skip", reason: "x" } } } as VerifyReport;
         expect(samplesCsv(empty)).toBe(`${CSV_COLUMNS.join(",")}\n`);
+    });
+});
+
+describe("escaping", () => {
+    it("escapes the five XML specials it must, and quotes CR in CSV", () => {
+        expect(escapeXml(`a&b<c>d"e'f`)).toBe("a&amp;b&lt;c&gt;d&quot;e'f");
+        expect(csvCell("a\rb")).toBe('"a\rb"');
+        expect(csvCell(-1.5)).toBe("-1.500");
+        expect(csvCell(false)).toBe("false");
     });
 });
 
