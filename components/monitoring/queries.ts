@@ -48,6 +48,7 @@ export function queries(config: StackConfig) {
     const pool: Matcher[] = [["name", "=", kserveNames(w).inferencePool]];
     // The service's traffic through the gateway (its routes lead to Services in the workload namespace).
     const toService: Matcher[] = [["destination_service_namespace", "=", w.namespace]];
+    const serverErrors: Matcher[] = [["response_code", "=~", "5.."]];
     const q = (text: string) => assertKnownMetrics(text);
 
     const hits = (by: string) => `sum${by} (${rate("vllm:prefix_cache_hits_total", vllm)})`;
@@ -74,8 +75,8 @@ export function queries(config: StackConfig) {
         ),
         readyReplicas: q(`max (${selector("inference_pool_ready_pods", epp, pool)})`),
         eppErrors: q(`sum by (error_code) (${rate("inference_objective_request_error_total", epp)})`),
-        gateway5xx: q(gatewayRequests([["response_code", "=~", "5.."]])),
-        gateway5xxRatio: q(`${gatewayRequests([["response_code", "=~", "5.."]])} / ${gatewayRequests([])}`),
+        gateway5xx: q(gatewayRequests(serverErrors)),
+        gateway5xxRatio: q(`${gatewayRequests(serverErrors)} / ${gatewayRequests([])}`),
     };
 }
 

@@ -19,6 +19,7 @@ describe("the dashboard", () => {
         expect(Object.keys(parsed).sort()).toEqual(["displayName", "labels", "mosaicLayout"]);
         expect(parsed.displayName).toBe("qwen-3b-tpu-svc inference (rhaii-tpu-scaleout-cluster/rhaii-inference)");
         expect(parsed.mosaicLayout.columns).toBe(48);
+        expect(parsed.labels).toEqual({ "managed-by": "pulumi", "part-of": "tpu-inference" });
         for (const t of parsed.mosaicLayout.tiles) {
             expect(Object.keys(t.widget).sort()).toEqual(["title", "xyChart"]);
             for (const set of t.widget.xyChart.dataSets) {
@@ -64,6 +65,7 @@ describe("the dashboard", () => {
         expect(queriesOf("Waiting requests per replica")).toEqual([q().waiting]);
         expect(queriesOf("KV-cache usage per replica (1 = full)")).toEqual([q().kvCache]);
         expect(queriesOf("Prefix-cache hit rate: vLLM (tokens) vs EPP prefix indexer (blocks)")).toEqual([q().cacheHitRate, q().eppPrefixHitRatio]);
+        expect(panel("Prefix-cache hit rate: vLLM (tokens) vs EPP prefix indexer (blocks)").dataSets.map((s) => s.legendTemplate)).toEqual(["vLLM", "EPP"]);
         expect(queriesOf("Errors/s: gateway 5xx and EPP request errors")).toEqual([q().gateway5xx, q().eppErrors]);
         expect(d().mosaicLayout.tiles.map((t) => t.widget.xyChart.yAxis.label)).toEqual([
             "req/s", "req/s", "s", "s", "s", "pods", "requests", "requests", "fraction", "fraction", "fraction", "errors/s",

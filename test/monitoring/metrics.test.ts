@@ -84,6 +84,8 @@ describe("metric names come from the pinned versions", () => {
 
     it("refuses a query naming a metric the pinned versions do not expose, or none", () => {
         const renamed = `sum(${selector("vllm:gpu_cache_usage_perc", { cluster: "c", namespace: "n", job: "j" })})`;
+        const two = `${renamed} / sum(${selector("vllm:gpu_prefix_cache_hits", { cluster: "c", namespace: "n", job: "j" })})`;
+        expect(() => assertKnownMetrics(two)).toThrow("(vllm:gpu_cache_usage_perc, vllm:gpu_prefix_cache_hits)");
         expect(() => assertKnownMetrics(renamed)).toThrow(
             `query names metrics the pinned versions do not expose (vllm:gpu_cache_usage_perc); see components/monitoring/metrics.ts: ${renamed}`,
         );
@@ -94,6 +96,9 @@ describe("metric names come from the pinned versions", () => {
 
 describe("queries", () => {
     it("scope every selector to the cluster, the namespace and the PodMonitoring's job", () => {
+        expect(selector("vllm:num_requests_waiting", { cluster: "c1", namespace: "ns", job: "svc-vllm" })).toBe(
+            '{__name__="vllm:num_requests_waiting",cluster="c1",namespace="ns",job="svc-vllm"}',
+        );
         expect(selector("vllm:num_requests_waiting", { cluster: "c1", namespace: "ns", job: "svc-vllm" }, [["response_code", "=~", "5.."]])).toBe(
             '{__name__="vllm:num_requests_waiting",cluster="c1",namespace="ns",job="svc-vllm",response_code=~"5.."}',
         );
@@ -122,6 +127,13 @@ describe("queries", () => {
         expect(q.gateway5xx).toBe(
             'sum (rate({__name__="istio_requests_total",cluster="c2",namespace="edge",job="gw-envoy",destination_service_namespace="team-a",response_code=~"5.."}[300s]))',
         );
-        expect(q.eppPrefixHitRatio).toContain('{__name__="inference_extension_prefix_indexer_hit_ratio_sum",cluster="c2",namespace="team-a",job="llama-epp"}');
+        const epp = (m: string) => `rate({__name__="${m}",cluster="c2",namespace="team-a",job="llama-epp"}[300s])`;
+        expect(q.eppPrefixHitRatio).toBe(
+            `sum (${epp("inference_extension_prefix_indexer_hit_ratio_sum")}) / sum (${epp("inference_extension_prefix_indexer_hit_ratio_count")})`,
+        );
+        const gw = (extra: string) => `sum (rate({__name__="istio_requests_total",cluster="c2",namespace="edge",job="gw-envoy",destination_service_namespace="team-a"${extra}}[300s]))`;
+        expect(q.gateway5xxRatio).toBe(`${gw(',response_code=~"5.."')} / ${gw("")}`);
+        expect(q.eppRequests).toBe(`sum by (model_name) (${epp("inference_objective_request_total")})`);
+        expect(q.eppErrors).toBe(`sum by (error_code) (${epp("inference_objective_request_error_total")})`);
     });
 });

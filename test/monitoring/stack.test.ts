@@ -7,10 +7,10 @@ const CHANNEL = "projects/test-project/notificationChannels/7";
 const monitoringOf = (s: CapturedStack) => s.resources.filter((r) => r.parent === "monitoring");
 const cluster = (s: CapturedStack) => s.one("gcp:container/cluster:Cluster").inputs;
 
-describe("monitoring in the whole program (default config)", async () => {
-    const s = await runStack();
+describe("monitoring in the whole program (default config)", () => {
 
-    it("is one Monitoring component with the collection objects and the dashboard, and no alerts", () => {
+    it("is one Monitoring component with the collection objects and the dashboard, and no alerts", async () => {
+        const s = await runStack();
         expect(s.one("tpu-inference:monitoring:Monitoring", "monitoring").custom).toBe(false);
         expect(monitoringOf(s).map((r) => `${r.type} ${r.name}`).sort()).toEqual([
             "gcp:monitoring/dashboard:Dashboard monitoring-dashboard",
@@ -28,12 +28,14 @@ describe("monitoring in the whole program (default config)", async () => {
         expect(s.byType("gcp:monitoring/alertPolicy:AlertPolicy")).toEqual([]);
     });
 
-    it("states the cluster's managed collection and keeps its system metrics", () => {
+    it("states the cluster's managed collection and keeps its system metrics", async () => {
+        const s = await runStack();
         // Row: "GKE MonitoringComponentConfig: an empty component set disables all monitoring".
         expect(cluster(s).monitoringConfig).toEqual({ enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } });
     });
 
-    it("puts the workload-namespace objects after the Namespace, and the custom resources after the platform", () => {
+    it("puts the workload-namespace objects after the Namespace, and the custom resources after the platform", async () => {
+        const s = await runStack();
         for (const r of monitoringOf(s).filter((x) => x.type.startsWith("kubernetes:") && !x.type.includes("ClusterRole") && x.name !== "monitoring-podmonitoring-gateway")) {
             expect(r.dependsOn, r.name).toContain("inference-ns");
             expect((r.inputs.metadata as { namespace: string }).namespace, r.name).toBe("rhaii-inference");
@@ -51,19 +53,22 @@ describe("monitoring in the whole program (default config)", async () => {
         for (const r of monitoringOf(s)) for (const p of tpuPool) expect(r.dependsOn, r.name).not.toContain(p.name);
     });
 
-    it("renders custom resources valid against their CRD models", () => {
+    it("renders custom resources valid against their CRD models", async () => {
+        const s = await runStack();
         for (const r of monitoringOf(s).filter((x) => x.type === PM || x.type.includes("Certificate"))) {
             expect(validateCustomResource(r.inputs), r.name).toEqual({ valid: true });
         }
     });
 
-    it("creates the dashboard from JSON in the cluster's project", () => {
+    it("creates the dashboard from JSON in the cluster's project", async () => {
+        const s = await runStack();
         const d = s.one("gcp:monitoring/dashboard:Dashboard").inputs;
         expect(d.project).toBe("test-project");
         expect(JSON.parse(d.dashboardJson as string).mosaicLayout.tiles).toHaveLength(12);
     });
 
-    it("outputs the dashboard URL and the cache hit rate query", () => {
+    it("outputs the dashboard URL and the cache hit rate query", async () => {
+        const s = await runStack();
         expect(s.outputs.dashboardUrl).toBe("https://console.cloud.google.com/monitoring/dashboards/builder/monitoring-dashboard-id?project=test-project");
         expect(s.outputs.cacheHitRateQuery).toMatch(/^sum \(rate\(\{__name__="vllm:prefix_cache_hits_total",cluster="rhaii-tpu-scaleout-cluster",namespace="rhaii-inference",job="qwen-3b-tpu-svc-vllm"\}\[300s\]\)\) \/ sum \(rate\(/);
         expect(s.secretOutputs).not.toContain("dashboardUrl");
