@@ -49,8 +49,14 @@ const CONFIG: LoadConfig = {
     sharedPrefix: null,
 };
 
-/** A server that records request bodies and answers every completion with a 2-token stream. */
-async function recordingServer(status = 200): Promise<{ url: string; server: Server; bodies: Record<string, unknown>[] }> {
+const TWO_CHUNKS_THREE_TOKENS =
+    'data: {"choices":[{"index":0,"text":"a"}]}\n\n' +
+    'data: {"choices":[{"index":0,"text":"b"}]}\n\n' +
+    'data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3,"prompt_tokens_details":{"cached_tokens":4}}}\n\n' +
+    "data: [DONE]\n\n";
+
+/** A server that records request bodies and answers every completion with `stream` (2 chunks, 3 tokens by default). */
+async function recordingServer(status = 200, stream = TWO_CHUNKS_THREE_TOKENS): Promise<{ url: string; server: Server; bodies: Record<string, unknown>[] }> {
     const bodies: Record<string, unknown>[] = [];
     const server = createServer((req, res) => {
         let raw = "";
@@ -66,12 +72,7 @@ async function recordingServer(status = 200): Promise<{ url: string; server: Ser
                 return;
             }
             res.writeHead(200, { "content-type": "text/event-stream" });
-            res.end(
-                'data: {"choices":[{"index":0,"text":"a"}]}\n\n' +
-                    'data: {"choices":[{"index":0,"text":"b"}]}\n\n' +
-                    'data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":4}}}\n\n' +
-                    "data: [DONE]\n\n",
-            );
+            res.end(stream);
         });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -106,8 +107,9 @@ describe("load phase internals", () => {
         const client = new VerifyClient({ baseUrl: url, timeoutMs: 5000 });
         const p = await runLoadPhase(client, { ...BASE, progress: recorder() });
         await client.close();
-        expect([p.requests, p.succeeded, p.failed, p.errorRate, p.promptTokens, p.outputTokens]).toEqual([4, 4, 0, 0, 36, 8]);
-        expect(p.samples.map((s) => [s.index, s.ok, s.promptTokens, s.outputTokens, s.cachedTokens, s.error])).toEqual([0, 1, 2, 3].map((i) => [i, true, 9, 2, 4, null]));
+        // Output tokens come from usage (3), not from the chunk count (2).
+        expect([p.requests, p.succeeded, p.failed, p.errorRate, p.promptTokens, p.outputTokens]).toEqual([4, 4, 0, 0, 36, 12]);
+        expect(p.samples.map((s) => [s.index, s.ok, s.promptTokens, s.outputTokens, s.cachedTokens, s.error])).toEqual([0, 1, 2, 3].map((i) => [i, true, 9, 3, 4, null]));
         expect(p.ttft?.count).toBe(4);
         expect(p.tpot?.count).toBe(4);
         expect(p.itl?.count).toBe(4);
@@ -115,6 +117,47 @@ describe("load phase internals", () => {
             expect(s.ttftMs).not.toBeNull();
             expect(s.e2eMs).toBeGreaterThanOrEqual(s.ttftMs ?? 0);
         }
+    });
+
+    it("without usage counts chunks as tokens and leaves token fields empty; no text means no TTFT", async () => {
+        const { url, server } = await recordingServer(200, 'data: {"choices":[{"index":0,"text":"a"}]}\n\ndata: {"choices":[{"index":0,"text":"b"}]}\n\ndata: [DONE]\n\n');
+        servers.push(server);
+        const silent = await recordingServer(200, 'data: {"choices":[{"index":0,"text":""}]}\n\ndata: [DONE]\n\n');
+        servers.push(silent.server);
+        const client = new VerifyClient({ baseUrl: url, timeoutMs: 5000 });
+        const p = await runLoadPhase(client, { ...BASE, requests: 2, rate: 1000, progress: recorder() });
+        await client.close();
+        expect(p.samples.map((s) => [s.outputTokens, s.promptTokens, s.cachedTokens])).toEqual([[2, null, null], [2, null, null]]);
+        expect([p.promptTokens, p.outputTokens]).toEqual([0, 4]);
+        const quiet = new VerifyClient({ baseUrl: silent.url, timeoutMs: 5000 });
+        const q = await runLoadPhase(quiet, { ...BASE, requests: 1, rate: 1000, progress: recorder() });
+        await quiet.close();
+        expect(q.samples[0]).toMatchObject({ ok: true, ttftMs: null, tpotMs: null, outputTokens: 0 });
+        expect(q.ttft).toBeNull();
+    });
+
+    it("numbers prompts from the phase's index offset", async () => {
+        const { url, server, bodies } = await recordingServer();
+        servers.push(server);
+        const client = new VerifyClient({ baseUrl: url, timeoutMs: 5000 });
+        await runLoadPhase(client, { ...BASE, concurrency: 1, requests: 2, indexOffset: 10, progress: recorder() });
+        await client.close();
+        const at = (i: number) => phasePrompt({ promptTokens: 8, seed: 1, runId: "testrun", sharedPrefix: null }, i).prompt;
+        expect(bodies.map((b) => b.prompt)).toEqual([at(10), at(11)]);
+    });
+
+    it("keeps open-loop latencies inside the phase window: from the schedule, never from an absolute clock", async () => {
+        const { url, server } = await recordingServer();
+        servers.push(server);
+        const client = new VerifyClient({ baseUrl: url, timeoutMs: 5000 });
+        const p = await runLoadPhase(client, { ...BASE, concurrency: 1, requests: 6, rate: 500, progress: recorder() });
+        await client.close();
+        for (const s of p.samples) {
+            expect(s.ttftMs ?? 0).toBeLessThanOrEqual(s.e2eMs);
+            expect(s.scheduledMs + s.e2eMs).toBeLessThanOrEqual(p.elapsedMs + 1);
+        }
+        expect(p.scheduleLag?.max ?? Infinity).toBeLessThanOrEqual(p.elapsedMs);
+        expect(p.latency?.max ?? Infinity).toBeLessThanOrEqual(p.elapsedMs + 1);
     });
 
     it("drives the progress bar by count, or by seconds for a timed phase", async () => {
