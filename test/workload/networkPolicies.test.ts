@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
     NON_PUBLIC_CIDRS,
     NetworkPolicy,
@@ -111,17 +111,14 @@ const openIpRules = (policies: NetworkPolicy[]) =>
     policies.flatMap((p) => (p.spec.egress ?? []).filter((r) => r.to.some((t) => cidrOf(t) === "0.0.0.0/0")).map((r) => ({ name: p.metadata.name, r })));
 
 describe("NetworkPolicies (enabled, with the API server's address)", () => {
-    // Built when the tests run, not when they are collected, so a mutation of the builder reaches them.
-    let policies: NetworkPolicy[];
-    beforeAll(() => {
-        policies = networkPolicies(stackConfig({ networkPolicies: true }), WITH_API_SERVER);
-    });
+    // Built inside each test, so a mutant of the builder is active when it runs (Stryker's per-test coverage).
+    const build = () => networkPolicies(stackConfig({ networkPolicies: true }), WITH_API_SERVER);
 
     it("deny everything by default, both ways, in the workload namespace", () => {
-        const deny = policies.find((p) => p.metadata.name === "default-deny")!;
+        const deny = build().find((p) => p.metadata.name === "default-deny")!;
         expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-        expect(policies.every((p) => p.metadata.namespace === NS)).toBe(true);
-        expect(policies.map((p) => p.metadata.name)).toEqual([
+        expect(build().every((p) => p.metadata.namespace === NS)).toBe(true);
+        expect(build().map((p) => p.metadata.name)).toEqual([
             "qwen-3b-tpu-svc-workload",
             "qwen-3b-tpu-svc-scheduler",
             "allow-dns",
@@ -144,7 +141,7 @@ describe("NetworkPolicies (enabled, with the API server's address)", () => {
         ["EPP -> control plane endpoint behind it 443", { from: epp, to: privateControlPlane, port: 443 }, true],
         ["vLLM -> internet 443 (model download)", { from: vllm, to: internet, port: 443 }, true],
     ] as const)("allow %s", (_, flow, expected) => {
-        expect(allowed(policies, flow as Flow)).toBe(expected);
+        expect(allowed(build(), flow as Flow)).toBe(expected);
     });
 
     it.each([
@@ -168,11 +165,11 @@ describe("NetworkPolicies (enabled, with the API server's address)", () => {
         ["vLLM -> any pod 8000", { from: vllm, to: anyPod, port: 8000 }],
         ["vLLM -> GKE metadata server 80", { from: vllm, to: { ip: "169.254.169.254" }, port: 80 }],
     ] as const)("deny %s", (_, flow) => {
-        expect(allowed(policies, flow as Flow)).toBe(false);
+        expect(allowed(build(), flow as Flow)).toBe(false);
     });
 
     it("never allow all egress or ingress from any pod", () => {
-        for (const p of policies) {
+        for (const p of build()) {
             for (const r of p.spec.egress ?? []) {
                 expect(r.ports.length, `${p.metadata.name} egress without ports`).toBeGreaterThan(0);
                 expect(r.to.length, `${p.metadata.name} egress to everything`).toBeGreaterThan(0);
@@ -188,17 +185,17 @@ describe("NetworkPolicies (enabled, with the API server's address)", () => {
             }
         }
         // Only the vLLM pods' model download reaches any address: public ones, on 443.
-        expect(openIpRules(policies)).toEqual([
+        expect(openIpRules(build())).toEqual([
             {
                 name: "qwen-3b-tpu-svc-workload",
                 r: { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_PUBLIC_CIDRS } }], ports: [{ protocol: "TCP", port: 443 }] },
             },
         ]);
-        expect(JSON.stringify(policies.filter((p) => p.metadata.name !== "qwen-3b-tpu-svc-workload"))).not.toContain("0.0.0.0/0");
+        expect(JSON.stringify(build().filter((p) => p.metadata.name !== "qwen-3b-tpu-svc-workload"))).not.toContain("0.0.0.0/0");
     });
 
     it("send the EPP to the API server's addresses only", () => {
-        const scheduler = policies.find((p) => p.metadata.name === "qwen-3b-tpu-svc-scheduler")!;
+        const scheduler = build().find((p) => p.metadata.name === "qwen-3b-tpu-svc-scheduler")!;
         expect(scheduler.spec.egress).toContainEqual({
             to: [{ ipBlock: { cidr: "34.118.224.1/32" } }, { ipBlock: { cidr: "172.16.0.2/32" } }],
             ports: [{ protocol: "TCP", port: 443 }],
@@ -207,18 +204,16 @@ describe("NetworkPolicies (enabled, with the API server's address)", () => {
 });
 
 describe("NetworkPolicies without the API server's address (fallback)", () => {
-    let policies: NetworkPolicy[];
-    beforeAll(() => {
-        policies = networkPolicies(stackConfig({ networkPolicies: true }));
-    });
+    // Built inside each test, so a mutant of the builder is active when it runs (Stryker's per-test coverage).
+    const build = () => networkPolicies(stackConfig({ networkPolicies: true }));
 
     it("let the EPP reach any address on 443 and nothing else on other ports", () => {
-        expect(allowed(policies, { from: epp, to: gkeControlPlane, port: 443 })).toBe(true);
-        expect(allowed(policies, { from: epp, to: privateControlPlane, port: 443 })).toBe(true);
-        expect(allowed(policies, { from: epp, to: internet, port: 80 })).toBe(false);
-        expect(allowed(policies, { from: vllm, to: privateControlPlane, port: 443 })).toBe(false);
-        expect(openIpRules(policies).map((x) => x.name).sort()).toEqual(["qwen-3b-tpu-svc-scheduler", "qwen-3b-tpu-svc-workload"]);
-        for (const { r } of openIpRules(policies)) expect(r.ports).toEqual([{ protocol: "TCP", port: 443 }]);
+        expect(allowed(build(), { from: epp, to: gkeControlPlane, port: 443 })).toBe(true);
+        expect(allowed(build(), { from: epp, to: privateControlPlane, port: 443 })).toBe(true);
+        expect(allowed(build(), { from: epp, to: internet, port: 80 })).toBe(false);
+        expect(allowed(build(), { from: vllm, to: privateControlPlane, port: 443 })).toBe(false);
+        expect(openIpRules(build()).map((x) => x.name).sort()).toEqual(["qwen-3b-tpu-svc-scheduler", "qwen-3b-tpu-svc-workload"]);
+        for (const { r } of openIpRules(build())) expect(r.ports).toEqual([{ protocol: "TCP", port: 443 }]);
     });
 });
 
