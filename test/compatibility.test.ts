@@ -12,6 +12,8 @@ describe("config/compatibility.ts", () => {
         expect(imageTag("ghcr.io/llm-d/epp@sha256:0123abcd")).toBeUndefined();
         expect(imageTag("ghcr.io/llm-d/epp:v0.7.0@sha256:0123abcd")).toBeUndefined();
         expect(imageTag("ghcr.io/llm-d/epp:")).toBe("");
+        // A tag right after the last slash still counts (the name is empty, which the image rule refuses elsewhere).
+        expect(imageTag("registry.example.com/:v0.7.0")).toBe("v0.7.0");
     });
 
     // docs/UPSTREAM.md row "InferencePool API per mesh build".
