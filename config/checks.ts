@@ -147,6 +147,14 @@ export const CROSS_KEY_CHECKS: readonly CrossKeyCheck[] = [
             ),
     },
     {
+        // TF maintenance_policy holds exclusions only beside exactly one window: without one they would be dropped.
+        name: "maintenance exclusions need a window",
+        check: (v) =>
+            when(!v.maintenanceWindow && v.maintenanceExclusions.length > 0, () =>
+                bad("maintenanceExclusions", v.maintenanceExclusions.length, "need maintenanceWindow = true: GKE keeps exclusions only in a maintenance policy that has a window"),
+            ),
+    },
+    {
         name: "gateway autoscaling range",
         check: (v) => when(v.gatewayMaxReplicas < v.gatewayReplicas, () => bad("gatewayMaxReplicas", v.gatewayMaxReplicas, `must be at least gatewayReplicas (${v.gatewayReplicas})`)),
     },

@@ -126,6 +126,9 @@ describe("upgrade and disruption config", () => {
             expect(problems({ maintenanceExclusions: value })).toEqual([`tpu-inference:maintenanceExclusions = ${value}: ${rule}`]);
         }
         expect(problems({ maintenanceExclusions: "{" })).toHaveLength(1);
+        expect(problems({ maintenanceWindow: "false", maintenanceExclusions: JSON.stringify([ex]) })).toEqual([
+            "tpu-inference:maintenanceExclusions = 1: need maintenanceWindow = true: GKE keeps exclusions only in a maintenance policy that has a window",
+        ]);
         const many = JSON.stringify(Array(21).fill(ex));
         expect(problems({ maintenanceExclusions: many })).toEqual([`tpu-inference:maintenanceExclusions = ${many}: must hold at most 20 exclusions (GKE's limit)`]);
     });

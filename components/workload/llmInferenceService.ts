@@ -145,9 +145,9 @@ export function vllmContainer(config: StackConfig, secrets: SecretRefs): Contain
  *
  * In computeClass mode the pods also select the stack's ComputeClass (components/capacity/computeClass.ts).
  *
- * Termination: on SIGTERM vLLM's server stops accepting and shuts uvicorn down, which lets running responses
- * finish (docs/UPSTREAM.md "vLLM SIGTERM"); `vllmTerminationGracePeriodSeconds` (120 s by default, KServe's template
- * has 30) is how long that may take before the kubelet kills the pod: long enough for a 2048-token completion.
+ * Termination: on SIGTERM vLLM's launcher cancels its server task and awaits uvicorn's shutdown (docs/UPSTREAM.md
+ * "vLLM SIGTERM"; that uvicorn lets running responses finish is UNVERIFIED); `vllmTerminationGracePeriodSeconds`
+ * (120 s by default, KServe's template has 30) bounds it before the kubelet kills the pod: a 2048-token completion.
  *
  * XLA compile cache: vLLM keeps it under $HOME, which KServe's template puts on an emptyDir (`/home`), so it
  * survives container restarts within a pod. A cache that survives a new pod would need a PVC or a bucket per
