@@ -159,6 +159,18 @@ export const CROSS_KEY_CHECKS: readonly CrossKeyCheck[] = [
         check: (v) => when(v.gatewayMaxReplicas < v.gatewayReplicas, () => bad("gatewayMaxReplicas", v.gatewayMaxReplicas, `must be at least gatewayReplicas (${v.gatewayReplicas})`)),
     },
     {
+        name: "gateway listener ports apart",
+        check: (v) => when(v.gatewayPlainHttp && v.gatewayPort === v.gatewayHttpsPort, () => bad("gatewayPort", v.gatewayPort, `must differ from gatewayHttpsPort (${v.gatewayHttpsPort}) when gatewayPlainHttp is true`)),
+    },
+    {
+        name: "external issuer and its keys",
+        check: (v) => [
+            ...when(v.authIssuer !== "" && v.authJwksUri === "", () => bad("authJwksUri", v.authJwksUri, `must be set with authIssuer (${v.authIssuer}): the gateway verifies that issuer's tokens with its JSON Web Key Set`)),
+            ...when(v.authIssuer === "" && v.authJwksUri !== "", () => bad("authIssuer", v.authIssuer, "must be set with authJwksUri: it names the issuer (`iss`) whose tokens those keys verify")),
+            ...when(v.authIssuer === "" && v.authClients.length === 0, () => bad("authClients", v.authClients, "must name at least one client when the stack issues the tokens (authIssuer unset): no client could call the service")),
+        ],
+    },
+    {
         name: "alerts need metrics and a channel",
         check: (v) => {
             if (!v.alerts) return [];

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CROSS_KEY_CHECKS, Failure, chartRef, istioMinor, manifestVersion, tpuChips } from "./checks";
 import { inferencePoolApi } from "./compatibility";
-import { STACK_NAMES } from "./names";
+import { STACK_NAMES, stackIssuer } from "./names";
 import { CONFIG, ConfigKeyName, ConfigValues, KeySpec } from "./schema";
 import { TPU_V6E_MACHINES } from "./tpu";
 import { ChartSource, StackConfig } from "./types";
@@ -248,6 +248,15 @@ function stackConfig(v: ConfigValues, stack: string): StackConfig {
             namespace: v.gatewayNamespace,
             className: v.gatewayClassName,
             port: v.gatewayPort,
+            httpsPort: v.gatewayHttpsPort,
+            plainHttp: v.gatewayPlainHttp,
+            exposure: v.gatewayExposure,
+            sourceRanges: v.gatewaySourceRanges,
+            hostname: unsetIfEmpty(v.gatewayHostname),
+            auth:
+                v.authIssuer === ""
+                    ? { mode: "stack", issuer: stackIssuer(PROJECT_NAME, stack), clients: v.authClients, openHealth: v.authOpenHealth }
+                    : { mode: "external", issuer: v.authIssuer, jwksUri: v.authJwksUri, openHealth: v.authOpenHealth },
             replicas: v.gatewayReplicas,
             maxReplicas: v.gatewayMaxReplicas,
         },
@@ -272,6 +281,7 @@ function stackConfig(v: ConfigValues, stack: string): StackConfig {
                 prefixCacheWeight: v.prefixCacheWeight,
                 loadWeight: v.loadWeight,
                 blockSizeTokens: v.prefixBlockSizeTokens || undefined,
+                failOpen: v.eppFailureMode === "open",
                 maxPrefixBlocksToMatch: v.maxPrefixBlocksToMatch,
                 lruCapacityPerServer: v.lruCapacityPerServer || undefined,
             },
@@ -281,7 +291,6 @@ function stackConfig(v: ConfigValues, stack: string): StackConfig {
         },
         monitoring: {
             enabled: v.monitoring,
-                failOpen: v.eppFailureMode === "open",
             scrapeIntervalSeconds: v.metricsScrapeIntervalSeconds,
             ...(v.alerts
                 ? { alerts: { notificationChannel: v.alertNotificationChannel, queueThreshold: v.alertQueueThreshold, forMinutes: v.alertQueueMinutes, errorPercent: v.alert5xxPercent } }

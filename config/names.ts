@@ -95,9 +95,26 @@ export function kserveNames(ref: ServiceRef) {
 
 export type KserveNames = ReturnType<typeof kserveNames>;
 
-/** Base URL clients use through the gateway. */
-export function baseUrl(gatewayAddress: string, ref: ServiceRef): string {
-    return `http://${gatewayAddress}${kserveNames(ref).pathPrefix}`;
+/**
+ * Base URL clients use through the gateway: HTTPS on the gateway's HTTPS port (the port is left out when it is
+ * 443), or plain HTTP for a platform team's Gateway whose listeners the stack does not know.
+ */
+export function baseUrl(gatewayAddress: string, ref: ServiceRef, https?: { port: number }): string {
+    const host = gatewayAddress.includes(":") ? `[${gatewayAddress}]` : gatewayAddress;
+    if (!https) return `http://${host}${kserveNames(ref).pathPrefix}`;
+    return `https://${host}${https.port === 443 ? "" : `:${https.port}`}${kserveNames(ref).pathPrefix}`;
+}
+
+/** Stack outputs clients read (the commands' setup line, `npm run verify`): index.ts exports them under these names. */
+export const STACK_OUTPUTS = {
+    baseUrl: "baseUrl",
+    caCertificate: "caCertificate",
+    clientTokens: "clientTokens",
+} as const;
+
+/** The `iss` of the tokens the stack signs: one issuer per project and stack. */
+export function stackIssuer(project: string, stack: string): string {
+    return `${project}/${stack}`;
 }
 
 /** Names of the objects this stack creates itself. */
@@ -211,6 +228,13 @@ export function gatewayNames(gateway: { name: string }) {
         caBundle: `${gateway.name}-ca-bundle`,
         /** Volume name of that Secret in the gateway pod. */
         caVolume: "opendatahub-ca",
+        /** cert-manager Certificate and Secret of the HTTPS listener (issued by the KServe CA). */
+        tls: `${gateway.name}-tls`,
+        /** RequestAuthentication verifying client JWTs, and the AuthorizationPolicy admitting only the service's API. */
+        requestAuthentication: `${gateway.name}-jwt`,
+        authorizationPolicy: `${gateway.name}-clients`,
+        httpsListener: "https",
+        httpListener: "http",
     };
 }
 

@@ -106,6 +106,8 @@ const optional = (rule: z.ZodType<string>) => z.union([z.literal(""), rule]);
 const matching = (pattern: RegExp) => z.string().regex(pattern);
 
 const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** An IPv4 or IPv6 CIDR (address/prefix length). */
+const CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)|[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d))$/;
 const DNS_LABEL_RULE = "a DNS-1123 label (lower-case letters, digits and '-', starting and ending alphanumeric, at most 63 characters)";
 /** Service names (and what Istio and KServe name after them) must also start with a letter. */
 const dns1035 = (max: number) => new RegExp(`^(?=.{1,${max}}$)[a-z]([-a-z0-9]*[a-z0-9])?$`);
@@ -351,7 +353,7 @@ export const CONFIG = {
     gatewayNamespace: text("Gateway", "opendatahub", "Namespace of the inference Gateway (KServe's namespace).", `must be ${DNS_LABEL_RULE}`, namespaceRule(SYSTEM_NAMESPACES)),
     gatewayClassName: text("Gateway", "istio", "GatewayClass of the inference Gateway: `istio`, the class the stack's Istio serves (with installOperators = false, the platform Istio's class).", `must be ${DNS_LABEL_RULE}`, matching(DNS_LABEL)),
     gatewayPort: {
-        ...integer("Gateway", 80, 1, 65535, "HTTP listener port of the inference Gateway.", `must be a port from 1 to 65535 other than the Istio gateway pod's own (${ISTIO_GATEWAY_PORTS.join(", ")})`),
+        ...integer("Gateway", 80, 1, 65535, "Plain-HTTP listener port of the inference Gateway, used only with gatewayPlainHttp.", `must be a port from 1 to 65535 other than the Istio gateway pod's own (${ISTIO_GATEWAY_PORTS.join(", ")})`),
         rule: z.number().int().min(1).max(65535).refine((p) => !(ISTIO_GATEWAY_PORTS as readonly number[]).includes(p)),
     },
     gatewayReplicas: integer(
@@ -362,6 +364,46 @@ export const CONFIG = {
         "Minimum replicas of the gateway Deployment (its HorizontalPodAutoscaler's minReplicas); a PodDisruptionBudget lets voluntary disruptions take one at a time.",
     ),
     gatewayMaxReplicas: integer("Gateway", 4, 1, 50, "Maximum replicas the gateway's HorizontalPodAutoscaler may scale to on CPU load."),
+    gatewayHttpsPort: {
+        ...integer("Gateway", 443, 1, 65535, "HTTPS listener port of the inference Gateway; its certificate is issued by the stack's CA (output caCertificate).", `must be a port from 1 to 65535 other than the Istio gateway pod's own (${ISTIO_GATEWAY_PORTS.join(", ")})`),
+        rule: z.number().int().min(1).max(65535).refine((p) => !(ISTIO_GATEWAY_PORTS as readonly number[]).includes(p)),
+    },
+    gatewayPlainHttp: boolean("Gateway", false, "Also serve plain HTTP on gatewayPort. Off by default: tokens and prompts would cross the network in clear text (the token check still applies)."),
+    gatewayExposure: oneOf(
+        "Gateway",
+        "external",
+        ["external", "internal"],
+        "Where the gateway's load balancer listens: external (a public IP) or internal (a GKE internal passthrough load balancer: clients in the VPC or connected networks). Changing it replaces the load balancer and its address.",
+    ),
+    gatewaySourceRanges: list<string[]>(
+        "Gateway",
+        "Client source ranges (CIDRs) the load balancer admits (the Service's loadBalancerSourceRanges, enforced by GKE's VPC firewall rules); empty admits any source.",
+        "must be a list of distinct CIDRs such as 203.0.113.0/24 or 2001:db8::/32",
+        z.array(z.string().regex(CIDR)).refine((l) => new Set(l).size === l.length),
+    ),
+    gatewayHostname: text(
+        "Gateway",
+        "",
+        "DNS name clients use for the gateway, added to its certificate next to the load balancer's IP; unset: the IP only.",
+        "must be a DNS name (lower-case labels separated by dots)",
+        optional(matching(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/)),
+    ),
+    authClients: list<string[]>(
+        "Gateway",
+        "Clients the stack issues a token for (output clientTokens), each its own JWT subject: removing a name revokes its token. Ignored with authIssuer.",
+        "must be a list of distinct client names, DNS-1123 labels such as ci or team-a",
+        z.array(z.string().regex(DNS_LABEL)).refine((l) => new Set(l).size === l.length),
+        ["default"],
+    ),
+    authIssuer: text(
+        "Gateway",
+        "",
+        "An external JWT issuer (the `iss` its tokens carry) to accept instead of the stack's own tokens; needs authJwksUri. Unset: the stack signs tokens itself.",
+        "must be an issuer without spaces, e.g. https://accounts.example.com",
+        optional(matching(/^\S+$/)),
+    ),
+    authJwksUri: text("Gateway", "", "https:// URL of the external issuer's JSON Web Key Set (with authIssuer).", "must be an https:// URL", optional(matching(/^https:\/\/\S+$/))),
+    authOpenHealth: boolean("Gateway", false, "Let `<path>/health` through without a token (load balancer or uptime checks); every other path still needs one."),
     // Workload
     namespace: text("Workload", "rhaii-inference", "Workload namespace (Istio sidecar injection on).", `must be ${DNS_LABEL_RULE}`, namespaceRule([...SYSTEM_NAMESPACES, ...OPERATOR_NAMESPACES])),
     serviceName: text(
@@ -406,6 +448,12 @@ export const CONFIG = {
         65536,
         "prefix-cache-scorer block size in tokens; 0 lets the EPP read vLLM's real block size from `vllm:cache_config_info` (autoTune). A value pins it and turns autoTune off: it must then equal vLLM's block size.",
     ),
+    eppFailureMode: oneOf(
+        "Scheduler",
+        "open",
+        ["open", "closed"],
+        "What the gateway does when the EPP cannot be reached: open (KServe's pool default) serves the request without cache-aware routing; closed fails it (5xx).",
+    ),
     maxPrefixBlocksToMatch: integer("Scheduler", 256, 1, 65536, "prefix-cache-scorer maxPrefixBlocksToMatch: how many leading blocks of a prompt the scorer matches."),
     lruCapacityPerServer: integer(
         "Scheduler",
@@ -448,12 +496,6 @@ export const CONFIG = {
         ),
         secret: true,
     },
-    eppFailureMode: oneOf(
-        "Scheduler",
-        "open",
-        ["open", "closed"],
-        "What the gateway does when the EPP cannot be reached: open (KServe's pool default) serves the request without cache-aware routing; closed fails it (5xx).",
-    ),
     huggingfaceToken: { ...text("Secrets", "", "Hugging Face token, set with `--secret` (`config set --secret huggingfaceToken hf_...`); required for hf:// models.", "must be a token", z.string()), secret: true },
 } satisfies Record<string, KeySpec<any>>;
 

@@ -185,11 +185,28 @@ export interface MonitoringConfig {
     alerts?: AlertsConfig;
 }
 
+/** Who signs the tokens the gateway accepts. */
+export type GatewayAuthConfig =
+    /** The stack: a signing key in Pulumi state, one token per client (its `sub`). */
+    | { mode: "stack"; issuer: string; clients: string[]; openHealth: boolean }
+    /** A user's identity provider: its issuer and the URL of its keys; any subject it signs for. */
+    | { mode: "external"; issuer: string; jwksUri: string; openHealth: boolean };
+
 export interface GatewayConfig {
     name: string;
     namespace: string;
     className: string;
+    /** Plain-HTTP listener port; served only when `plainHttp`. */
     port: number;
+    httpsPort: number;
+    plainHttp: boolean;
+    /** external: a public load balancer; internal: a GKE internal passthrough load balancer. */
+    exposure: "external" | "internal";
+    /** CIDRs the load balancer admits; empty admits any. */
+    sourceRanges: string[];
+    /** A DNS name on the gateway's certificate besides its IP. */
+    hostname?: string;
+    auth: GatewayAuthConfig;
     /** The gateway Deployment's HorizontalPodAutoscaler bounds (Istio's per-Gateway parameters). */
     replicas: number;
     maxReplicas: number;

@@ -57,6 +57,8 @@ export const certificateSpecSchema = z.strictObject({
     issuerRef: issuerRefSchema,
     commonName: z.string().min(1).max(64).optional(),
     dnsNames: z.array(z.string().min(1)).optional(),
+    /** IP subject alternative names (cert-manager v1.15.2 CertificateSpec.IPAddresses). */
+    ipAddresses: z.array(z.string().min(1)).optional(),
     isCA: z.boolean().optional(),
     duration: z.string().regex(DURATION).optional(),
     renewBefore: z.string().regex(DURATION).optional(),
@@ -81,8 +83,8 @@ export const certificateSchema = z.strictObject({
     apiVersion: z.literal(CERT_MANAGER_API_VERSION),
     kind: z.literal("Certificate"),
     metadata: metaSchema.extend({ namespace: z.string().min(1).max(63) }),
-    spec: certificateSpecSchema.refine((s) => s.commonName !== undefined || (s.dnsNames?.length ?? 0) > 0, {
-        message: "a certificate needs a commonName or at least one dnsName",
+    spec: certificateSpecSchema.refine((s) => s.commonName !== undefined || (s.dnsNames?.length ?? 0) > 0 || (s.ipAddresses?.length ?? 0) > 0, {
+        message: "a certificate needs a commonName, a dnsName or an ipAddress",
     }),
 });
 

@@ -45,11 +45,33 @@ export const allowedRoutesSchema = z.strictObject({
     kinds: z.array(z.strictObject({ group: z.string().optional(), kind: z.string().min(1).max(63) })).max(8).optional(),
 });
 
+/** `listeners[].tls`: Terminate (the default) needs certificateRefs or options (the CRD's CEL rule). */
+export const listenerTlsSchema = z
+    .strictObject({
+        mode: z.enum(["Terminate", "Passthrough"]).optional(),
+        certificateRefs: z
+            .array(
+                z.strictObject({
+                    group: z.string().max(253).optional(),
+                    kind: z.string().min(1).max(63).optional(),
+                    name: z.string().min(1).max(253),
+                    namespace: z.string().min(1).max(63).optional(),
+                }),
+            )
+            .max(64)
+            .optional(),
+        options: z.record(z.string(), z.string().max(4096)).optional(),
+    })
+    .refine((t) => (t.mode ?? "Terminate") !== "Terminate" || (t.certificateRefs?.length ?? 0) > 0 || Object.keys(t.options ?? {}).length > 0, {
+        message: "certificateRefs or options must be specified when mode is Terminate",
+    });
+
 export const listenerSchema = z.strictObject({
     name: z.string().min(1).max(253).regex(DNS_SUBDOMAIN),
     hostname: z.string().min(1).max(253).optional(),
     port: z.number().int().min(1).max(65535),
     protocol: z.string().min(1).max(255).regex(PROTOCOL),
+    tls: listenerTlsSchema.optional(),
     allowedRoutes: allowedRoutesSchema.optional(),
 });
 

@@ -6,6 +6,13 @@ import { GATEWAY_API_VERSION, GATEWAY_KIND, gatewaySchema } from "./gateway";
 import { HTTPROUTE_API_VERSION, HTTPROUTE_KIND, httpRouteSchema } from "./httproute";
 import { ISTIO_KIND, SAIL_API_VERSION, istioPatchSchema, istioSchema } from "./istio";
 import {
+    AUTHORIZATION_POLICY_KIND,
+    ISTIO_SECURITY_API_VERSION,
+    REQUEST_AUTHENTICATION_KIND,
+    authorizationPolicySchema,
+    requestAuthenticationSchema,
+} from "./istioSecurity";
+import {
     KSERVE_API_VERSION,
     LLM_INFERENCE_SERVICE_CONFIG_KIND,
     LLM_INFERENCE_SERVICE_KIND,
@@ -26,6 +33,8 @@ export const CUSTOM_RESOURCE_MODELS: ReadonlyMap<string, z.ZodType> = new Map<st
     [key(KSERVE_API_VERSION, LLM_INFERENCE_SERVICE_KIND), llmInferenceServiceSchema],
     [key(KSERVE_API_VERSION, LLM_INFERENCE_SERVICE_CONFIG_KIND), llmInferenceServiceConfigSchema],
     [key(ISTIO_NETWORKING_API_VERSION, ENVOY_FILTER_KIND), envoyFilterSchema],
+    [key(ISTIO_SECURITY_API_VERSION, REQUEST_AUTHENTICATION_KIND), requestAuthenticationSchema],
+    [key(ISTIO_SECURITY_API_VERSION, AUTHORIZATION_POLICY_KIND), authorizationPolicySchema],
     [key(HTTPROUTE_API_VERSION, HTTPROUTE_KIND), httpRouteSchema],
     [key(GATEWAY_API_VERSION, GATEWAY_KIND), gatewaySchema],
     [key(SAIL_API_VERSION, ISTIO_KIND), istioSchema],

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_REPLICAS, RawConfig, StackConfigError, compareGkeVersions, parseConfig } from "../config";
 import { MAX_SERVICE_NAME_LENGTH, kserveNames } from "../config/names";
 import { TPU_V6E_ZONES } from "../config/tpu";
+import { GATEWAY } from "./platform/gatewayFixture";
 
 const SECRETS = {
     redhatPullSecret: JSON.stringify({ auths: { "registry.redhat.io": { auth: "eDp5" } } }),
@@ -32,7 +33,8 @@ describe("stack config defaults and derived values", () => {
         expect(c.workload).toMatchObject({ namespace: "rhaii-inference", serviceName: "qwen-3b-tpu-svc", replicas: 3, networkPolicies: false });
         expect(c.workload.model).toEqual({ uri: "hf://Qwen/Qwen2.5-3B-Instruct", name: "Qwen/Qwen2.5-3B-Instruct" });
         expect(c.workload.vllm).toMatchObject({ maxModelLen: 2048, maxNumSeqs: 128, dtype: "bfloat16", extraArgs: [] });
-        expect(c.gateway).toEqual({ name: "inference-gateway", namespace: "opendatahub", className: "istio", port: 80, replicas: 2, maxReplicas: 4 });
+        // HTTPS on 443 only, an external load balancer open to any source, the stack's own tokens for one client.
+        expect(c.gateway).toEqual({ ...GATEWAY, hostname: undefined });
     });
 
     it("derives chips, topology, node count and tensor parallelism from the machine type and replicas", () => {

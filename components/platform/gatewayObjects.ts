@@ -5,11 +5,12 @@ import { KSERVE_CHART, KSERVE_PKI, POD_LABELS, gatewayNames, stackLabels } from 
 import { GatewayConfig } from "../../config/types";
 import { GATEWAY_API_VERSION, GATEWAY_KIND, Gateway, GatewayStatus } from "../../crds/gateway";
 import { FOREGROUND_DELETION, awaitAnnotations } from "./annotations";
+import { gatewayListeners, gatewayServiceOverlay } from "./gatewayEdge";
 
 /**
- * The inference Gateway and what KServe expects of it, as pure data: the Gateway (Istio class, HTTP listener open
- * to routes from every namespace) and the per-Gateway parameters Istio applies to the Deployment it creates. The
- * names linking them are `gatewayNames` (config/names.ts).
+ * The inference Gateway and what KServe expects of it, as pure data: the Gateway (Istio class, listeners from
+ * gatewayEdge.ts) and the per-Gateway parameters Istio applies to the Deployment and Service it creates. The names
+ * linking them are `gatewayNames` (config/names.ts).
  */
 
 /** Istio creates the Deployment and a LoadBalancer Service; GCP takes a minute or two to hand out the address. */
@@ -61,7 +62,8 @@ export function gatewayDeploymentOverlay(gateway: GatewayConfig, pullSecretName?
 
 export interface GatewayParameters {
     metadata: { name: string; namespace: string; labels: Record<string, string> };
-    data: { deployment: string; horizontalPodAutoscaler: string; podDisruptionBudget: string };
+    /** `service` only when there is something to change on Istio's Service (gatewayEdge.ts). */
+    data: { deployment: string; service?: string; horizontalPodAutoscaler: string; podDisruptionBudget: string };
 }
 
 /**
@@ -86,10 +88,12 @@ export function gatewayAutoscalingOverlays(gateway: GatewayConfig): { horizontal
 }
 
 export function gatewayParameters(gateway: GatewayConfig, pullSecretName?: string): GatewayParameters {
+    const service = gatewayServiceOverlay(gateway);
     return {
         metadata: { name: gatewayNames(gateway).parameters, namespace: gateway.namespace, labels: stackLabels("inference-gateway") },
         data: {
             deployment: stringify(gatewayDeploymentOverlay(gateway, pullSecretName)),
+            ...(Object.keys(service).length > 0 ? { service: stringify(service) } : {}),
             horizontalPodAutoscaler: stringify(gatewayAutoscalingOverlays(gateway).horizontalPodAutoscaler),
             podDisruptionBudget: stringify(gatewayAutoscalingOverlays(gateway).podDisruptionBudget),
         },
@@ -108,7 +112,7 @@ export function gatewayParameters(gateway: GatewayConfig, pullSecretName?: strin
  * and the provider waits for it (see PlatformNamespaces), which is what holds the cluster back until GCP has
  * released the forwarding rule.
  */
-export function gatewayObject(gateway: GatewayConfig): Gateway {
+export function gatewayObject(gateway: GatewayConfig, routeNamespaces: string[]): Gateway {
     return {
         apiVersion: GATEWAY_API_VERSION,
         kind: GATEWAY_KIND,
@@ -123,14 +127,7 @@ export function gatewayObject(gateway: GatewayConfig): Gateway {
         },
         spec: {
             gatewayClassName: gateway.className,
-            listeners: [
-                {
-                    name: "http",
-                    port: gateway.port,
-                    protocol: "HTTP",
-                    allowedRoutes: { namespaces: { from: "All" } },
-                },
-            ],
+            listeners: gatewayListeners(gateway, routeNamespaces),
             infrastructure: {
                 labels: { ...KSERVE_CHART.gatewayLabel },
                 parametersRef: { group: "", kind: "ConfigMap", name: gatewayNames(gateway).parameters },

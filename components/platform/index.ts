@@ -11,6 +11,7 @@ import { KServe } from "./kserve";
 import { LeaderWorkerSet } from "./leaderWorkerSet";
 import { cniExcludedNamespaces } from "./mesh";
 import { PlatformNamespaces } from "./namespaces";
+import { pullSecretNamespaces } from "./pullSecretScope";
 import { ServiceMesh } from "./serviceMesh";
 
 export interface PlatformArgs {
@@ -30,6 +31,10 @@ export interface PlatformArgs {
 export class Platform extends pulumi.ComponentResource {
     /** The inference Gateway's external address (`status.addresses[0].value`). */
     readonly gatewayAddress: pulumi.Output<string>;
+    /** The CA clients verify the gateway with (PEM); undefined for a platform team's Gateway. */
+    readonly caCertificate?: pulumi.Output<string>;
+    /** Client name -> bearer token (secret), when the stack issues the tokens. */
+    readonly clientTokens?: pulumi.Output<Record<string, string>>;
     /**
      * What workload resources must depend on: KServe, the Gateway, the CRDs, the mesh; with nothing installed, the
      * reads of the existing Gateway and CRDs, so none of them is applied on a cluster missing one.
@@ -77,7 +82,7 @@ export class Platform extends pulumi.ComponentResource {
                 ],
                 existing: [cniNs, ...(operators.existingIstio ? [istioNs] : [])],
                 pullSecret: config.secrets.redhatPullSecret
-                    ? { name: config.secretNames.pullSecret, dockerConfigJson: config.secrets.redhatPullSecret }
+                    ? { name: config.secretNames.pullSecret, dockerConfigJson: config.secrets.redhatPullSecret, namespaces: pullSecretNamespaces(config) }
                     : undefined,
             },
             { parent: this },
@@ -121,6 +126,7 @@ export class Platform extends pulumi.ComponentResource {
             `${name}-gateway`,
             {
                 gateway,
+                config,
                 namespace: namespaces.handle(gateway.namespace),
                 caIssuer: certManager.caIssuer,
                 prerequisites: [mesh.istio, ...crds.crds],
@@ -129,6 +135,8 @@ export class Platform extends pulumi.ComponentResource {
         );
 
         this.gatewayAddress = inferenceGateway.address;
+        this.caCertificate = inferenceGateway.caCertificate;
+        this.clientTokens = inferenceGateway.clientTokens;
         // The webhooks too: the service is validated when it is created, and deleted before them on destroy.
         this.ready = [kserve.release, ...kserve.webhooks, inferenceGateway.gateway, ...crds.crds, ...mesh.ready];
         this.registerOutputs({ gatewayAddress: this.gatewayAddress, installed: true });

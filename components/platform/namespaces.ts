@@ -17,8 +17,11 @@ export interface PlatformNamespacesArgs {
     create: string[];
     /** Namespaces that exist already (kube-system; istio-system of an existing mesh): they only get the pull secret. */
     existing: string[];
-    /** The Red Hat registry pull secret, placed in every namespace above; absent when not configured. */
-    pullSecret?: { name: string; dockerConfigJson: pulumi.Input<string> };
+    /**
+     * The Red Hat registry pull secret and the namespaces above that pull from that registry (pullSecretScope.ts):
+     * only those get a copy; absent when not configured.
+     */
+    pullSecret?: { name: string; dockerConfigJson: pulumi.Input<string>; namespaces: string[] };
 }
 
 /**
@@ -48,16 +51,17 @@ export class PlatformNamespaces extends pulumi.ComponentResource {
                     ),
                 );
             }
-            if (args.pullSecret) {
+            const pullSecret = args.pullSecret?.namespaces.includes(ns) ? args.pullSecret : undefined;
+            if (pullSecret) {
                 resources.push(
                     new k8s.core.v1.Secret(
                         `${name}-${ns}-pull-secret`,
-                        pullSecretArgs(args.pullSecret.name, ns, args.pullSecret.dockerConfigJson),
+                        pullSecretArgs(pullSecret.name, ns, pullSecret.dockerConfigJson),
                         { parent: this, dependsOn: [...resources] },
                     ),
                 );
             }
-            this.handles.set(ns, { name: ns, resources, pullSecretName: args.pullSecret?.name });
+            this.handles.set(ns, { name: ns, resources, pullSecretName: pullSecret?.name });
         }
         this.registerOutputs({ namespaces: [...this.handles.keys()] });
     }

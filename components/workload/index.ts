@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { baseUrl, kserveNames } from "../../config/names";
 import { StackConfig } from "../../config/types";
+import { workloadPullsFromRedHat } from "../platform/pullSecretScope";
 import { pullSecretArgs } from "../registrySecret";
 import { ClientCommands, clientCommands } from "./clientCommands";
 import { vllmDisruptionBudget } from "./disruption";
@@ -63,7 +64,7 @@ function inNamespace<T extends { metadata: { namespace?: string } }>(obj: T, nam
  * "Workload: the served model" for what a rolling update needs.
  */
 export class InferenceService extends pulumi.ComponentResource {
-    /** `http://<gateway>/<namespace>/<service>`, known once the service is Ready. */
+    /** `https://<gateway>/<namespace>/<service>`, known once the service is Ready. */
     readonly baseUrl: pulumi.Output<string>;
     readonly commands: pulumi.Output<ClientCommands>;
     readonly replicas: pulumi.Output<number>;
@@ -87,7 +88,7 @@ export class InferenceService extends pulumi.ComponentResource {
         // Each credential exists, and is referenced by the pods, only when it is configured.
         const secrets: SecretRefs = {};
         const secretResources: pulumi.Resource[] = [];
-        if (config.secrets.redhatPullSecret) {
+        if (config.secrets.redhatPullSecret && workloadPullsFromRedHat(config)) {
             secrets.pullSecret = config.secretNames.pullSecret;
             // The shared builder takes the namespace as a string (the platform's namespaces are plain names): the
             // Namespace's output is put into its metadata here instead.
@@ -167,8 +168,16 @@ export class InferenceService extends pulumi.ComponentResource {
 
         // Resolved only after the service is Ready and rolled out: no output is printed for a service that is not serving.
         const ready = rollout ? pulumi.all([this.service.id, rollout.id]).apply(([id]) => id) : this.service.id;
-        this.baseUrl = pulumi.all([args.gatewayAddress, ready]).apply(([address]) => baseUrl(address, w));
-        this.commands = this.baseUrl.apply((url) => clientCommands(url, w.model.name));
+        // The stack's own Gateway speaks HTTPS and requires a token; a platform team's Gateway is theirs to describe.
+        const ownGateway = config.operators.install;
+        const https = ownGateway ? { port: config.gateway.httpsPort } : undefined;
+        this.baseUrl = pulumi.all([args.gatewayAddress, ready]).apply(([address]) => baseUrl(address, w, https));
+        const access = {
+            tls: ownGateway,
+            authenticated: ownGateway,
+            ...(ownGateway && config.gateway.auth.mode === "stack" ? { tokenClient: config.gateway.auth.clients[0] } : {}),
+        };
+        this.commands = this.baseUrl.apply((url) => clientCommands(url, w.model.name, access));
         this.replicas = ready.apply(() => w.replicas);
         this.tpuChipsInUse = ready.apply(() => w.replicas * config.cluster.tpuPool.chips);
         this.registerOutputs({

@@ -15,3 +15,6 @@ export const LLMISVC = "kubernetes:serving.kserve.io/v1alpha1:LLMInferenceServic
 export const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 export const NODE_POOL = "gcp:container/nodePool:NodePool";
 export const CLUSTER = "gcp:container/cluster:Cluster";
+export const REQUEST_AUTHENTICATION = "kubernetes:security.istio.io/v1:RequestAuthentication";
+export const AUTHORIZATION_POLICY = "kubernetes:security.istio.io/v1:AuthorizationPolicy";
+export const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";

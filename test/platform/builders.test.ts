@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DEFAULT_SOURCES } from "../../config/versions";
+import { GATEWAY, ROUTE_NAMESPACES } from "./gatewayFixture";
 import { KSERVE_PKI, STACK_NAMES, gatewayNames } from "../../config/names";
 import { kserveWebhookArgs } from "../../components/platform/kserveWebhooks";
 import { lwsCrdKeepPatchArgs } from "../../components/platform/leaderWorkerSet";
@@ -32,8 +33,6 @@ import {
     valuesHash,
 } from "../../components/platform/mesh";
 import { caBundleCertificate, caCertificate, caIssuer, selfSignedIssuer } from "../../components/platform/pki";
-
-const GATEWAY = { name: "inference-gateway", namespace: "opendatahub", className: "istio", port: 80, replicas: 2, maxReplicas: 4 };
 
 describe("Helm release arguments", () => {
     it("take chart, version and namespace from the source, with the repository only for repository charts", () => {
@@ -230,19 +229,27 @@ describe("Istio CNI", () => {
 });
 
 describe("Inference Gateway", () => {
-    it("is an istio-class Gateway with an HTTP listener on the configured port open to routes from all namespaces", () => {
-        const gw = gatewaySchema.parse(gatewayObject(GATEWAY));
+    it("is an istio-class Gateway with one HTTPS listener admitting routes only from the workload namespace", () => {
+        const gw = gatewaySchema.parse(gatewayObject(GATEWAY, ROUTE_NAMESPACES));
         expect(gw.metadata).toMatchObject({ name: "inference-gateway", namespace: "opendatahub" });
         expect(gw.spec.gatewayClassName).toBe("istio");
-        expect(gw.spec.listeners).toEqual([{ name: "http", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" } } }]);
-        expect(gatewayObject({ ...GATEWAY, port: 8080, className: "my-istio" }).spec).toMatchObject({
+        expect(gw.spec.listeners).toEqual([
+            {
+                name: "https",
+                port: 443,
+                protocol: "HTTPS",
+                tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: "inference-gateway-tls" }] },
+                allowedRoutes: { namespaces: { from: "Selector", selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["rhaii-inference"] }] } } },
+            },
+        ]);
+        expect(gatewayObject({ ...GATEWAY, httpsPort: 8443, className: "my-istio" }, ROUTE_NAMESPACES).spec).toMatchObject({
             gatewayClassName: "my-istio",
-            listeners: [{ port: 8080 }],
+            listeners: [{ port: 8443 }],
         });
     });
 
     it("waits for its address and is deleted in the foreground", () => {
-        const gw = gatewayObject(GATEWAY);
+        const gw = gatewayObject(GATEWAY, ROUTE_NAMESPACES);
         expect(gw.metadata.annotations).toEqual({
             "pulumi.com/waitFor": "jsonpath={.status.addresses[0].value}",
             "pulumi.com/timeoutSeconds": "900",
@@ -252,7 +259,7 @@ describe("Inference Gateway", () => {
     });
 
     it("references its parameters ConfigMap and carries KServe's gateway label", () => {
-        const gw = gatewayObject(GATEWAY);
+        const gw = gatewayObject(GATEWAY, ROUTE_NAMESPACES);
         expect(gw.spec.infrastructure).toEqual({
             labels: { "serving.kserve.io/gateway": "kserve-ingress-gateway" },
             parametersRef: { group: "", kind: "ConfigMap", name: "inference-gateway-config" },
@@ -291,6 +298,8 @@ describe("Gateway address", () => {
 describe("KServe's validating webhooks, owned by the stack", () => {
     // docs/UPSTREAM.md row "KServe EA1 webhooks": rhaii-on-xks charts/kserve/files/webhooks.yaml at the chart's commit.
     it("validate LLMInferenceServices on create and update, through KServe's webhook Service and cert-manager's CA", () => {
+        const hooks = kserveWebhookArgs("opendatahub");
+        expect(Object.keys(hooks)).toEqual(["llminferenceservice", "llminferenceserviceconfig"]);
         expect(hooks.llminferenceservice).toEqual({
             metadata: {
                 name: "tpu-inference-llminferenceservice.serving.kserve.io",
@@ -298,8 +307,6 @@ describe("KServe's validating webhooks, owned by the stack", () => {
                 annotations: { "cert-manager.io/inject-ca-from": "opendatahub/kserve-webhook-server" },
             },
             webhooks: [
-        const hooks = kserveWebhookArgs("opendatahub");
-        expect(Object.keys(hooks)).toEqual(["llminferenceservice", "llminferenceserviceconfig"]);
                 {
                     name: "llminferenceservice.kserve-webhook-server.validator",
                     admissionReviewVersions: ["v1", "v1beta1"],

@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { TEST_SECRETS } from "../helpers/stack";
 import { CapturedStack } from "../../tools/render/capture";
 import { PLATFORM_CR_TYPES, customResource, dependencyClosure, descendants, runPlatform, validateCaptured } from "./harness";
-import { CERTIFICATE, CLUSTER_ISSUER, CONFIG_FILE, GATEWAY, ISTIO, ISTIO_CNI, NAMESPACE, RELEASE, SECRET } from "../helpers/types";
+import { AUTHORIZATION_POLICY, CERTIFICATE, CLUSTER_ISSUER, CONFIG_FILE, GATEWAY, ISTIO, ISTIO_CNI, NAMESPACE, RELEASE, REQUEST_AUTHENTICATION, SECRET } from "../helpers/types";
 
 
 describe("Platform with the default config", () => {
@@ -96,26 +96,21 @@ describe("Platform with the default config", () => {
             expect(names).toEqual(["cert-manager", "istio-system", "lws-system", "opendatahub", "sail-operator"]);
         });
 
-        it("puts the pull secret, as a Pulumi secret, wherever an operator or the CNI pulls (kube-system included)", () => {
-            const secrets = s.byType(SECRET);
-            const where = secrets.map((x) => (x.inputs.metadata as { namespace: string; name: string })).sort((a, b) => a.namespace.localeCompare(b.namespace));
-            expect(where).toEqual(
-                ["cert-manager", "istio-system", "kube-system", "lws-system", "opendatahub", "sail-operator"].map((namespace) => expect.objectContaining({ namespace, name: "rhaiis-pull-secret" })),
-            );
-            for (const x of secrets) {
-                expect(x.inputs.type).toBe("kubernetes.io/dockerconfigjson");
-                expect(x.secretPaths.some((p) => p.startsWith("stringData"))).toBe(true);
-            }
+        it("copies the pull secret into no platform namespace: every default source pulls public images", () => {
+            // The secret is configured (TEST_SECRETS), but jetstack, Sail, registry.k8s.io and the KServe dev chart
+            // (docs/UPSTREAM.md row "KServe dev chart images") pull nothing from registry.redhat.io.
+            // The one Secret the platform touches is the CA bundle it reads for the caCertificate output.
+            expect(s.byType(SECRET).filter((x) => x.name.startsWith("platform-") && !x.read)).toEqual([]);
             const everything = JSON.stringify(s.resources.map((r) => r.inputs));
             expect(everything).not.toContain(JSON.parse(TEST_SECRETS.redhatPullSecret).auths["registry.redhat.io"].auth);
+            expect(everything).not.toContain("rhaiis-pull-secret");
         });
 
-        it("references it from the Istio, IstioCNI and chart values; KServe's dev chart pulls public images and gets none", () => {
-            expect(s.one(ISTIO).inputs).toMatchObject({ spec: { values: { global: { imagePullSecrets: ["rhaiis-pull-secret"] } } } });
-            expect(s.one(ISTIO_CNI).inputs).toMatchObject({ spec: { values: { global: { imagePullSecrets: ["rhaiis-pull-secret"] } } } });
-            expect(release("platform-mesh-operator").inputs.values).toEqual({ imagePullSecrets: ["rhaiis-pull-secret"] });
-            expect(release("platform-lws-release").inputs.values).toEqual({ imagePullSecrets: [{ name: "rhaiis-pull-secret" }] });
-            // docs/UPSTREAM.md row "KServe dev chart images": quay.io/opendatahub mirrors, no registry.redhat.io.
+        it("references it from no Istio, IstioCNI, gateway or chart values", () => {
+            expect(s.one(ISTIO).inputs).not.toMatchObject({ spec: { values: { global: { imagePullSecrets: expect.anything() } } } });
+            expect(s.one(ISTIO_CNI).inputs).not.toMatchObject({ spec: { values: { global: { imagePullSecrets: expect.anything() } } } });
+            expect(release("platform-mesh-operator").inputs.values).toEqual({});
+            expect(release("platform-lws-release").inputs.values).toEqual({});
             expect(s.byType("kubernetes:core/v1:ServiceAccount").filter((r) => r.name.startsWith("platform-"))).toEqual([]);
             expect(release("platform-kserve-release").inputs.values).toEqual({});
         });
@@ -150,7 +145,7 @@ describe("Platform with the default config", () => {
     });
 
     describe("gateway", () => {
-        it("creates inference-gateway in opendatahub, class istio, HTTP on 80 from all namespaces, foreground deletion", () => {
+        it("creates inference-gateway in opendatahub, class istio, HTTPS on 443 from the workload namespace only, foreground deletion", () => {
             const gw = customResource(s, "gateway.networking.k8s.io/v1", "Gateway", "inference-gateway", "opendatahub").inputs;
             expect(gw).toMatchObject({
                 metadata: {
@@ -161,7 +156,15 @@ describe("Platform with the default config", () => {
                 },
                 spec: {
                     gatewayClassName: "istio",
-                    listeners: [{ name: "http", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" } } }],
+                    listeners: [
+                        {
+                            name: "https",
+                            port: 443,
+                            protocol: "HTTPS",
+                            tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: "inference-gateway-tls" }] },
+                            allowedRoutes: { namespaces: { from: "Selector", selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["rhaii-inference"] }] } } },
+                        },
+                    ],
                     infrastructure: { parametersRef: { kind: "ConfigMap", name: "inference-gateway-config" } },
                 },
             });
@@ -198,21 +201,29 @@ describe("Platform with the default config", () => {
         });
 
         it("creates every in-cluster resource with the cluster's provider", () => {
-            for (const r of descendants(s, "platform").filter((x) => x.custom)) expect(r.provider, r.name).toBeTruthy();
+            for (const r of descendants(s, "platform").filter((x) => x.custom && x.type.startsWith("kubernetes:"))) expect(r.provider, r.name).toBeTruthy();
         });
 
         it("makes custom resources wait for their CRDs and operators (so destroy deletes them while the operator runs)", () => {
             const sail = "platform-mesh-operator";
             const crds = ["platform-crds-gateway-api", "platform-crds-inference-extension"];
             expect(s.one(ISTIO).dependsOn).toEqual(expect.arrayContaining([sail, "platform-ns-istio-system", ...crds]));
-            expect(s.one(ISTIO_CNI).dependsOn).toEqual(expect.arrayContaining([sail, "platform-ns-kube-system-pull-secret"]));
+            expect(s.one(ISTIO_CNI).dependsOn).toEqual(expect.arrayContaining([sail]));
             for (const issuer of s.byType(CLUSTER_ISSUER)) expect(issuer.dependsOn).toContain("platform-cert-manager-release");
             for (const cert of s.byType(CERTIFICATE)) expect(dependencyClosure(s, cert.name)).toContain("platform-cert-manager-release");
             expect(s.one(CLUSTER_ISSUER, "platform-cert-manager-ca-issuer").dependsOn).toContain("platform-cert-manager-ca");
             expect(s.one(CERTIFICATE, "platform-cert-manager-ca").dependsOn).toContain("platform-cert-manager-selfsigned-issuer");
             const gw = s.one(GATEWAY).dependsOn;
             expect(gw).toEqual(
-                expect.arrayContaining(["platform-mesh-istio", "platform-gateway-parameters", "platform-gateway-ca-bundle", "platform-ns-opendatahub", ...crds]),
+                expect.arrayContaining([
+                    "platform-mesh-istio",
+                    "platform-gateway-parameters",
+                    "platform-gateway-ca-bundle",
+                    "platform-gateway-jwt",
+                    "platform-gateway-clients",
+                    "platform-ns-opendatahub",
+                    ...crds,
+                ]),
             );
         });
 
@@ -263,12 +274,12 @@ describe("Platform with the default config", () => {
     it("renders only custom resources valid against their zod models", () => {
         const rendered = s.resources.filter((r) => PLATFORM_CR_TYPES.includes(r.type));
         expect(rendered.map((r) => r.type).sort()).toEqual(
-            [GATEWAY, ISTIO, ISTIO_CNI, CLUSTER_ISSUER, CLUSTER_ISSUER, CERTIFICATE, CERTIFICATE].sort(),
+            [GATEWAY, ISTIO, ISTIO_CNI, CLUSTER_ISSUER, CLUSTER_ISSUER, CERTIFICATE, CERTIFICATE, CERTIFICATE, REQUEST_AUTHENTICATION, AUTHORIZATION_POLICY].sort(),
         );
         for (const r of rendered) expect(validateCaptured(r), r.name).toEqual({ valid: true });
         // Any other custom resource type under the platform would be unmodelled.
         const builtIn = /^kubernetes:(core|apps|helm\.sh|yaml|admissionregistration\.k8s\.io|apiextensions\.k8s\.io)\//;
-        const others = descendants(s, "platform").filter((r) => r.custom && !builtIn.test(r.type) && !PLATFORM_CR_TYPES.includes(r.type));
+        const others = descendants(s, "platform").filter((r) => r.custom && r.type.startsWith("kubernetes:") && !builtIn.test(r.type) && !PLATFORM_CR_TYPES.includes(r.type));
         expect(others.map((r) => r.type)).toEqual([]);
     });
 });

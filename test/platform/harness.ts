@@ -81,6 +81,8 @@ export const PLATFORM_CR_TYPES = [
     "kubernetes:sailoperator.io/v1:IstioCNI",
     "kubernetes:cert-manager.io/v1:ClusterIssuer",
     "kubernetes:cert-manager.io/v1:Certificate",
+    "kubernetes:security.istio.io/v1:RequestAuthentication",
+    "kubernetes:security.istio.io/v1:AuthorizationPolicy",
 ];
 
 /** Validates a captured custom resource (or patch) against the stack's zod model registry (crds/index.ts). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { GATEWAY, ROUTE_NAMESPACES } from "./gatewayFixture";
 import { certificateSchema, clusterIssuerSchema } from "../../crds/certManager";
 import { gatewaySchema } from "../../crds/gateway";
 import { istioPatchSchema, istioSchema } from "../../crds/istio";
@@ -7,7 +8,6 @@ import { gatewayObject } from "../../components/platform/gatewayObjects";
 import { istioCniObject, istioObject, istioPatchObject } from "../../components/platform/mesh";
 import { caCertificate, caIssuer, selfSignedIssuer } from "../../components/platform/pki";
 
-const GATEWAY = { name: "inference-gateway", namespace: "opendatahub", className: "istio", port: 80, replicas: 2, maxReplicas: 4 };
 
 /** Deep copy with `value` set at `path` (dot-separated). */
 function withField<T>(obj: T, path: string, value: unknown): T {
@@ -50,7 +50,7 @@ describe("CRD models reject what the API server would prune or refuse", () => {
     });
 
     it("Gateway: listener fields, namespaces.from values, infrastructure", () => {
-        const gw = gatewayObject(GATEWAY);
+        const gw = gatewayObject(GATEWAY, ROUTE_NAMESPACES);
         expect(gatewaySchema.safeParse(gw).success).toBe(true);
         expect(gatewaySchema.safeParse(withField(gw, "spec.listeners", [{ name: "http", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Any" } } }])).success).toBe(false);
         expect(gatewaySchema.safeParse(withField(gw, "spec.listeners", [{ name: "http", port: 0, protocol: "HTTP" }])).success).toBe(false);

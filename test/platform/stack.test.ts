@@ -28,7 +28,7 @@ describe("Platform in the full stack", () => {
 
     it("renders platform custom resources valid against their models", () => {
         const rendered = descendants(s, "platform").filter((r) => PLATFORM_CR_TYPES.includes(r.type));
-        expect(rendered.length).toBe(7);
+        expect(rendered.length).toBe(10);
         for (const r of rendered) expect(validateCaptured(r), r.name).toEqual({ valid: true });
     });
 

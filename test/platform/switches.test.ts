@@ -152,13 +152,11 @@ describe("sources and gateway overrides", () => {
         expect(byName("sail-operator").repositoryOpts).toBeUndefined();
         expect(byName("lws")).toMatchObject({ version: "0.7.1" });
         expect(byName("kserve")).toMatchObject({ chart: "oci://registry.example.com/rhoai/kserve", version: "3.4.0", namespace: "opendatahub" });
-        // Values from stack config land in their release, over the stack's own (the pull secret stays).
-        expect(byName("sail-operator").values).toEqual({ imagePullSecrets: ["rhaiis-pull-secret"], image: "registry.example.com/ossm/sail-operator:3.2.1" });
+        // Values from stack config land in their release, over the stack's own; nothing here is on registry.redhat.io,
+        // so no release gets the pull secret.
+        expect(byName("sail-operator").values).toEqual({ image: "registry.example.com/ossm/sail-operator:3.2.1" });
         expect(byName("kserve").values).toEqual({ controller: { image: "registry.example.com/rhoai/kserve-controller:3.4" } });
-        expect(byName("cert-manager").values).toEqual({
-            crds: { enabled: true, keep: true },
-            global: { leaderElection: { namespace: "cert-manager" }, imagePullSecrets: [{ name: "rhaiis-pull-secret" }] },
-        });
+        expect(byName("cert-manager").values).toEqual({ crds: { enabled: true, keep: true }, global: { leaderElection: { namespace: "cert-manager" } } });
         expect(s.one(ISTIO).inputs).toMatchObject({ spec: { version: "v1.27-latest" } });
         expect(s.one(ISTIO_CNI).inputs).toMatchObject({ spec: { version: "v1.27-latest" } });
         expect(s.byType(CONFIG_FILE).map((f) => f.inputs.file).sort()).toEqual([
@@ -168,11 +166,11 @@ describe("sources and gateway overrides", () => {
     });
 
     it("builds the Gateway, its namespace and its parameters from the gateway config", async () => {
-        const s = await runPlatform({ config: { gatewayName: "llm-gw", gatewayNamespace: "llm-ingress", gatewayClassName: "istio", gatewayPort: 8080 } });
+        const s = await runPlatform({ config: { gatewayName: "llm-gw", gatewayNamespace: "llm-ingress", gatewayClassName: "istio", gatewayHttpsPort: 8443 } });
         const gw = s.one(GATEWAY).inputs;
         expect(gw).toMatchObject({
             metadata: { name: "llm-gw", namespace: "llm-ingress" },
-            spec: { listeners: [{ port: 8080 }], infrastructure: { parametersRef: { name: "llm-gw-config" } } },
+            spec: { listeners: [{ port: 8443, tls: { certificateRefs: [{ name: "llm-gw-tls" }] } }], infrastructure: { parametersRef: { name: "llm-gw-config" } } },
         });
         expect(s.byType(NAMESPACE).map((n) => (n.inputs.metadata as { name: string }).name)).toContain("llm-ingress");
         const params = s.one("kubernetes:core/v1:ConfigMap").inputs as { metadata: { namespace: string }; data: { deployment: string } };
@@ -190,7 +188,8 @@ describe("without a Red Hat pull secret", () => {
             config: { vllmImage: "docker.io/vllm/vllm-tpu:v0.11.0" },
             secrets: { redhatPullSecret: undefined },
         });
-        expect(s.byType("kubernetes:core/v1:Secret")).toEqual([]);
+        // The one Secret the platform touches is the CA bundle it reads (for the caCertificate output).
+        expect(s.byType("kubernetes:core/v1:Secret").filter((r) => !r.read)).toEqual([]);
         expect(s.byType("kubernetes:core/v1:ServiceAccount")).toEqual([]);
         const everything = JSON.stringify(descendants(s, "platform").map((r) => r.inputs));
         expect(everything).not.toContain("imagePullSecrets");

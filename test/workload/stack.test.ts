@@ -108,12 +108,17 @@ describe("the workload in the whole program (default config)", async () => {
         expect(JSON.stringify(egress)).not.toContain("0.0.0.0/0");
     });
 
-    it("exports the base URL, curl commands, replicas and TPU chips in use", () => {
-        expect(s.outputs.baseUrl).toBe("http://192.0.2.10/rhaii-inference/qwen-3b-tpu-svc");
+    it("exports the HTTPS base URL, curl commands with the stack's CA and token, replicas and TPU chips in use", () => {
+        expect(s.outputs.baseUrl).toBe("https://192.0.2.10/rhaii-inference/qwen-3b-tpu-svc");
         const commands = s.outputs.commands as Record<string, string>;
-        expect(commands.health).toBe("curl -sS -w '%{http_code}\\n' 'http://192.0.2.10/rhaii-inference/qwen-3b-tpu-svc/health'");
-        expect(commands.models).toBe("curl -sS 'http://192.0.2.10/rhaii-inference/qwen-3b-tpu-svc/v1/models'");
-        expect(commands.completions).toContain("'http://192.0.2.10/rhaii-inference/qwen-3b-tpu-svc/v1/completions'");
+        const curl = 'curl -sS --cacert gateway-ca.pem -H "Authorization: Bearer $TOKEN"';
+        expect(commands.setup).toBe(
+            "npm run -s pulumi -- stack output caCertificate > gateway-ca.pem && " +
+                `export TOKEN="$(npm run -s pulumi -- stack output clientTokens --show-secrets --json | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8"))["default"]')"`,
+        );
+        expect(commands.health).toBe(`${curl} -w '%{http_code}\\n' 'https://192.0.2.10/rhaii-inference/qwen-3b-tpu-svc/health'`);
+        expect(commands.models).toBe(`${curl} 'https://192.0.2.10/rhaii-inference/qwen-3b-tpu-svc/v1/models'`);
+        expect(commands.completions).toContain(`${curl} 'https://192.0.2.10/rhaii-inference/qwen-3b-tpu-svc/v1/completions'`);
         const body = JSON.parse(/-d '(.*)'$/.exec(commands.completions)![1]);
         expect(body).toMatchObject({ model: "Qwen/Qwen2.5-3B-Instruct", prompt: expect.any(String), max_tokens: expect.any(Number) });
         expect(s.outputs.replicas).toBe(3);
@@ -208,6 +213,6 @@ describe("the workload under other config", () => {
         // The KServe CA's mount path in the gateway pod is KServe's fixed name, not the gateway namespace.
         const json = JSON.stringify(routing.map((r) => r.inputs)).replaceAll("/var/run/secrets/opendatahub/", "");
         for (const literal of ["qwen-3b-tpu-svc", "rhaii-inference", "inference-gateway", "opendatahub"]) expect(json).not.toContain(literal);
-        expect(s.outputs.baseUrl).toBe("http://192.0.2.10/team-a/llama-svc");
+        expect(s.outputs.baseUrl).toBe("https://192.0.2.10/team-a/llama-svc");
     });
 });

@@ -35,6 +35,8 @@ export interface CapturedStack {
     outputs: Record<string, unknown>;
     /** Names of stack outputs that are secret. */
     secretOutputs: string[];
+    /** Output path -> digest of each secret output value: a test sees a secret change (or not) without seeing it. */
+    secretOutputDigests: Record<string, string>;
     byType(type: string): CapturedResource[];
     /** The one resource of `type` (named `name`, if given); throws when there is not exactly one. */
     one(type: string, name?: string): CapturedResource;
@@ -147,6 +149,9 @@ export function redact(value: unknown, path: string, secretPaths: string[], dige
     return value;
 }
 
+/** What the fake cloud's CA bundle Secret holds as `ca.crt` (a stand-in, not a certificate). */
+export const MOCK_CA_PEM = "-----BEGIN CERTIFICATE-----\nbW9jay1rc2VydmUtY2E=\n-----END CERTIFICATE-----\n";
+
 /** Fake cloud: echoes inputs back as state, with a few computed fields the program reads. */
 function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
     switch (args.type) {
@@ -163,6 +168,14 @@ function defaultState(args: pulumi.runtime.MockResourceArgs): Record<string, unk
         // The API server as pods reach it: the `kubernetes` Service and the EndpointSlice behind it.
         case "kubernetes:core/v1:Service":
             return args.id === "default/kubernetes" ? { spec: { clusterIP: "192.0.2.20", ports: [{ name: "https", port: 443, protocol: "TCP" }] } } : {};
+        // The gateway's CA bundle as cert-manager writes it: the stack reads only its public `ca.crt`.
+        case "kubernetes:core/v1:Secret":
+            return typeof args.id === "string" && args.id.endsWith("-ca-bundle") ? { data: { "ca.crt": Buffer.from(MOCK_CA_PEM).toString("base64") } } : {};
+        // Random bytes the fake cloud derives from the resource's name: stable across runs, like a value in state.
+        case "random:index/randomBytes:RandomBytes": {
+            const bytes = createHash("sha256").update(`mock-random:${args.name}`).digest().subarray(0, Number(args.inputs.length));
+            return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+        }
         case "kubernetes:discovery.k8s.io/v1:EndpointSlice":
             return args.id === "default/kubernetes"
                 ? { addressType: "IPv4", endpoints: [{ addresses: ["192.0.2.30"] }], ports: [{ name: "https", port: 443, protocol: "TCP" }] }
@@ -217,12 +230,14 @@ export async function captureProgram(opts: CaptureOptions): Promise<CapturedStac
             provider: r.provider ? nameOf(r.provider) : undefined,
         }));
     const secretOutputs: string[] = [];
-    const outputs = redact(rec.stackOutputs ?? {}, "", secretOutputs) as Record<string, unknown>;
+    const secretOutputDigests: Record<string, string> = {};
+    const outputs = redact(rec.stackOutputs ?? {}, "", secretOutputs, secretOutputDigests) as Record<string, unknown>;
     const byType = (type: string) => resources.filter((r) => r.type === type);
     return {
         resources,
         outputs,
         secretOutputs,
+        secretOutputDigests,
         byType,
         one(type, name) {
             const found = byType(type).filter((r) => name === undefined || r.name === name);
