@@ -24,7 +24,29 @@ function golden(name: string, actual: string): void {
     expect(actual).toBe(readFileSync(file, "utf8"));
 }
 
+/** The same run with every phase skipped, and one whose load phase measured nothing: the "-" and skip paths. */
+const skipped = { status: "skip", reason: "not selected" } as const;
+const bare = { ...roundRobin, phases: { health: skipped, cache: skipped, load: skipped }, failures: ["first problem", "second <problem>"], warnings: ["w1"] } as unknown as VerifyReport;
+const emptyLoad = load("report-prefix.json");
+{
+    const phases = emptyLoad.phases as unknown as { load: { concurrent: Record<string, unknown> | null; serial: Record<string, unknown> | null; sweep: unknown[] } };
+    for (const key of ["ttft", "latency", "tpot", "itl", "goodput", "scheduleLag"]) {
+        if (phases.load.concurrent !== null) phases.load.concurrent[key] = null;
+    }
+    phases.load.serial = null;
+    phases.load.sweep = [];
+}
+
 describe("golden report outputs", () => {
+    it("reports with skipped phases or nothing measured", () => {
+        golden("bare.txt", formatText(bare));
+        golden("bare.html.golden", renderHtml([{ label: "bare", report: bare }], "bare"));
+        golden("empty-load.html.golden", renderHtml([{ label: "empty", report: emptyLoad }, { label: "bare", report: bare }], "empty"));
+        golden("empty-load.txt", formatText(emptyLoad));
+        golden("compare-bare.txt", formatComparison(compareReports(bare, emptyLoad), "bare", "empty"));
+        golden("bare.csv", samplesCsv(bare));
+    });
+
     it("text report of a passing and a failing run", () => {
         golden("prefix.txt", formatText(prefix));
         golden("round-robin.txt", formatText(roundRobin));
