@@ -113,6 +113,11 @@ describe("computeClass mode", () => {
             const c = config({ tpuCapacityMode: "computeClass", tpuCapacitySources: JSON.stringify(list), tpuMachineType: "ct6e-standard-8t" }).cluster;
             const cc = computeClassObject(c, SA);
             expect(validateCustomResource(cc), list.join(",")).toEqual({ valid: true });
+            expect(cc.metadata).toEqual({
+                name: "tpu-inference-v6e",
+                labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "tpu-inference", "app.kubernetes.io/component": "tpu-capacity" },
+            });
+            expect(cc.spec.nodePoolConfig).toEqual({ serviceAccount: SA });
             expect(cc.spec.priorities.map((p) => (p.flexStart ? "flexStart" : p.spot ? "spot" : "onDemand"))).toEqual(list);
             for (const p of cc.spec.priorities) expect(p.tpu).toEqual({ type: "tpu-v6e-slice", count: 8, topology: "2x4" });
         }
