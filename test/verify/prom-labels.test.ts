@@ -71,3 +71,30 @@ describe("Prometheus series with labels", () => {
         expect(chooseBlockSize(null, null, null)).toEqual({ blockSize: 128, blockSizeSource: "default" });
     });
 });
+
+describe("Prometheus text edge cases", () => {
+    it("trims lines, skips comments and blanks, reads -Inf and timestamps, needs a name", () => {
+        const text = "  vllm:x 1  \n\t# comment\n   \nvllm:y -Inf\nvllm:z 3 1700000000000\n{a=\"1\"} 4\nvllm:w{a=\"}\"} 5\nvllm:v{a=\"1\" 6\nvllm:u \n";
+        expect(parseSeries(text)).toEqual([
+            { name: "vllm:x", labels: {}, value: 1 },
+            { name: "vllm:y", labels: {}, value: -Infinity },
+            { name: "vllm:z", labels: {}, value: 3 },
+            { name: "vllm:w", labels: { a: "}" }, value: 5 },
+        ]);
+    });
+
+    it("reads the hits and queries only when both are there", async () => {
+        const { prefixCacheCounters, parsePrometheus } = await import("../../tools/verify/prom");
+        expect(prefixCacheCounters(parsePrometheus("vllm:prefix_cache_hits_total 1\nvllm:prefix_cache_queries_total 4"))).toEqual({ queries: 4, hits: 1 });
+        expect(prefixCacheCounters(parsePrometheus("vllm:prefix_cache_hits_total 1"))).toBeNull();
+        expect(prefixCacheCounters(parsePrometheus("vllm:prefix_cache_queries_total 4"))).toBeNull();
+    });
+
+    it("does not treat le as a replica label, nor a block size with junk around it", () => {
+        expect(replicaCounters(parseSeries('vllm:request_success_total{le="1",replica="0"} 2'))).toEqual([{ replica: "replica=0", queries: 0, hits: 0, requests: 2 }]);
+        const info = (bs: string) => [{ name: "vllm:cache_config_info", labels: { block_size: bs }, value: 1 }];
+        expect(servedBlockSize(info("x16"))).toBeNull();
+        expect(servedBlockSize(info("16x"))).toBeNull();
+        expect(servedBlockSize(info("016"))).toBeNull();
+    });
+});

@@ -76,3 +76,34 @@ describe("thresholdInputs", () => {
         expect(thresholdInputs(skip, skip)).toEqual({ cachedRatio: null, p50Ms: null, p99Ms: null, ttftP50Ms: null, errorRate: null, rps: null, goodput: null });
     });
 });
+
+describe("every threshold's message, pinned", () => {
+    it("words each rule with its unit and direction, pass and miss", () => {
+        const all = { minCachedRatio: 0.5, maxP50Ms: 100, maxP99Ms: 900, maxTtftP50Ms: 40, maxErrorRate: 0.01, minRps: 10, minGoodput: 0.9 };
+        const good = evaluateThresholds(all, { cachedRatio: 0.5, p50Ms: 100, p99Ms: 123.456, ttftP50Ms: 39.99, errorRate: 0, rps: 1234.5, goodput: 0.95 });
+        expect(good.map((r) => [r.name, r.limit, r.pass, r.message])).toEqual([
+            ["cached-token ratio", ">= 0.5", true, "cached-token ratio 0.5 meets >= 0.5"],
+            ["latency p50", "<= 100 ms", true, "latency p50 100 ms meets <= 100 ms"],
+            ["latency p99", "<= 900 ms", true, "latency p99 123 ms meets <= 900 ms"],
+            ["TTFT p50", "<= 40 ms", true, "TTFT p50 40 ms meets <= 40 ms"],
+            ["error rate", "<= 0.01", true, "error rate 0 meets <= 0.01"],
+            ["throughput", ">= 10 req/s", true, "throughput 1235 req/s meets >= 10 req/s"],
+            ["goodput (share within SLOs)", ">= 0.9", true, "goodput (share within SLOs) 0.95 meets >= 0.9"],
+        ]);
+        const bad = evaluateThresholds(all, { cachedRatio: 0.49, p50Ms: 100.5, p99Ms: 901, ttftP50Ms: 99.5, errorRate: 0.5, rps: 9.99, goodput: 0.1 });
+        expect(bad.map((r) => r.message)).toEqual([
+            "cached-token ratio 0.49 misses >= 0.5",
+            "latency p50 101 ms misses <= 100 ms",
+            "latency p99 901 ms misses <= 900 ms",
+            "TTFT p50 99.5 ms misses <= 40 ms",
+            "error rate 0.5 misses <= 0.01",
+            "throughput 9.99 req/s misses >= 10 req/s",
+            "goodput (share within SLOs) 0.1 misses >= 0.9",
+        ]);
+        expect(bad.every((r) => !r.pass)).toBe(true);
+        expect(evaluateThresholds({}, { cachedRatio: 0, p50Ms: 0, p99Ms: 0, ttftP50Ms: 0, errorRate: 0, rps: 0, goodput: 0 })).toEqual([]);
+        expect(evaluateThresholds({ minGoodput: 0.5 }, { cachedRatio: null, p50Ms: null, p99Ms: null, ttftP50Ms: null, errorRate: null, rps: null, goodput: null })[0].message).toBe(
+            "goodput (share within SLOs): not measured (phase skipped or no successful requests), required >= 0.5",
+        );
+    });
+});
