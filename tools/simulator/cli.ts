@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { startSimulator } from "./server";
 import { ROUTING_POLICIES, type RoutingPolicy, type SimulatorOptions } from "./options";
@@ -15,6 +16,9 @@ function integer(value: string): number {
 }
 
 interface CliOptions {
+    tlsCert?: string;
+    tlsKey?: string;
+    token?: string;
     host: string;
     port: number;
     basePath: string;
@@ -75,7 +79,10 @@ export function buildProgram(): Command {
         .option("--slow-ms <ms>", "extra delay before every inference response", number, 0)
         .option("--no-cache-reporting", "omit usage.prompt_tokens_details (vLLM without --enable-prompt-tokens-details)")
         .option("--no-metrics", "do not serve /metrics")
-        .option("--seed <n>", "seed for injected failures", integer, 1);
+        .option("--seed <n>", "seed for injected failures", integer, 1)
+        .option("--tls-cert <file>", "serve HTTPS with this PEM certificate (with --tls-key), like the stack's gateway")
+        .option("--tls-key <file>", "PEM private key of --tls-cert")
+        .option("--token <token>", "require Authorization: Bearer <token>, refusing as the gateway does (403 without, 401 with another)");
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -112,9 +119,12 @@ export async function main(argv: string[]): Promise<number> {
         reportCachedTokens: o.cacheReporting,
         metrics: o.metrics,
         seed: o.seed,
+        token: o.token ?? null,
     };
     let sim;
     try {
+        if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
+        if (o.tlsCert !== undefined && o.tlsKey !== undefined) options.tls = { cert: readFileSync(o.tlsCert, "utf8"), key: readFileSync(o.tlsKey, "utf8") };
         sim = await startSimulator(options);
     } catch (err) {
         process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -48,6 +48,10 @@ export interface SimulatorOptions {
     /** Status /health answers with. */
     healthStatus: number;
     seed: number;
+    /** Serve HTTPS with this certificate and key (PEM), like the stack's gateway; null serves plain HTTP. */
+    tls: { cert: string; key: string } | null;
+    /** Require `Authorization: Bearer <token>` on every path, answering as the gateway does; null requires none. */
+    token: string | null;
 }
 
 export { tpuBlockSize };
@@ -82,6 +86,8 @@ export function resolveOptions(partial: Partial<SimulatorOptions> = {}): Simulat
         metrics: true,
         healthStatus: 200,
         seed: 1,
+        tls: null,
+        token: null,
         ...stripUndefined(partial),
     };
     options.basePath = normalizeBasePath(options.basePath);

@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -9,6 +10,7 @@ import { Replica } from "./replica";
 import { Router } from "./router";
 import type { CacheLookup } from "./prefixCache";
 import { generate, parseRequest, RequestError, type Api, type ParsedRequest } from "./request";
+import { gatewayRefusal } from "./gatewayAuth";
 import { seededRandom } from "../verify/workload";
 
 export interface ReplicaStats {
@@ -229,7 +231,7 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
         return { firstTokenAt: firstAt, lastTokenAt: lastAt, outputTokens, steps };
     }
 
-    const server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
         const perRequest = new AbortController();
         const abort = () => perRequest.abort();
         closing.signal.addEventListener("abort", abort, { once: true });
@@ -237,11 +239,17 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
             closing.signal.removeEventListener("abort", abort);
             if (!res.writableFinished) perRequest.abort();
         });
+        const refused = gatewayRefusal(options.token, req.headers.authorization);
+        if (refused) {
+            sendError(res, refused.status, "Unauthorized", refused.message);
+            return;
+        }
         route(req, res, perRequest.signal).catch((err: unknown) => {
             if (!res.headersSent) sendError(res, 500, "InternalServerError", String(err));
             else res.destroy();
         });
-    });
+    };
+    const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
     server.keepAliveTimeout = 30_000;
 
     async function route(req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
@@ -306,7 +314,7 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
     const hostForUrl = options.host.includes(":") ? `[${options.host}]` : options.host;
 
     return {
-        url: `http://${hostForUrl}:${port}${options.basePath}`,
+        url: `${options.tls ? "https" : "http"}://${hostForUrl}:${port}${options.basePath}`,
         port,
         options,
         replicaStats: () =>

@@ -10,7 +10,8 @@ import { DEFAULT_MIN_AFFINITY } from "./affinity";
 import { createProgress } from "./progress";
 import { formatJson, formatText } from "./report";
 import { runVerify, type VerifyReport } from "./run";
-import { pulumiStackUrl } from "./stack";
+import { pulumiStackOutput, pulumiStackUrl } from "./stack";
+import { AccessError, TOKEN_ENV, resolveAccess, type ClientAccess } from "./access";
 
 /** Where output goes and how the stack URL is found; tests replace these to run main() in-process. */
 export interface CliIO {
@@ -19,6 +20,9 @@ export interface CliIO {
     /** Progress bars only make sense on an interactive stderr. */
     stderrIsTTY: boolean;
     resolveStackUrl: (stack: string) => Promise<string>;
+    /** Another output of the stack (the CA, the tokens), read only when --url is absent. */
+    readStackOutput?: (stack: string, output: string, showSecrets: boolean) => Promise<string>;
+    env?: Record<string, string | undefined>;
 }
 
 const defaultIO = (): CliIO => ({
@@ -26,6 +30,8 @@ const defaultIO = (): CliIO => ({
     stderr: (t) => process.stderr.write(t),
     stderrIsTTY: process.stderr.isTTY === true,
     resolveStackUrl: (stack) => pulumiStackUrl(stack),
+    readStackOutput: (stack, output, showSecrets) => pulumiStackOutput(stack, output, showSecrets),
+    env: process.env,
 });
 
 class UsageError extends Error {}
@@ -90,6 +96,9 @@ function phases(value: string): PhaseName[] {
 
 interface CliOptions extends Thresholds {
     url?: string;
+    token?: string;
+    cacert?: string;
+    client?: string;
     stack: string;
     model?: string;
     expectModel?: string;
@@ -129,7 +138,10 @@ export function buildProgram(): Command {
             "Verify a deployed OpenAI-compatible vLLM service: health, server-proven prefix-cache hits, latency and throughput.\n" +
                 "Exit code 0 = all good, 1 = a check or threshold failed, 2 = usage error.",
         )
-        .option("--url <baseUrl>", "service base URL, http://<gatewayIp>/<namespace>/<service> (default: the stack's baseUrl output)")
+        .option("--url <baseUrl>", "service base URL, https://<gatewayIp>/<namespace>/<service> (default: the stack's baseUrl output)")
+        .option("--token <jwt>", `bearer token for the gateway (default: $${TOKEN_ENV}, else without --url the stack's clientTokens output)`)
+        .option("--cacert <file>", "PEM file of the CA the server's certificate chains to (default: without --url the stack's caCertificate output)")
+        .option("--client <name>", "which client's token to take from the stack's clientTokens (default: the first)")
         .option("--stack <name>", "Pulumi stack to read baseUrl from when --url is absent", "dev")
         .option("--model <id>", "model id to send (default: detected from /v1/models)")
         .option("--expect-model <id>", "fail unless /v1/models serves this id")
@@ -243,15 +255,22 @@ export async function main(argv: readonly string[], ioOverrides: Partial<CliIO> 
         .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
     let config: VerifyConfig;
     let options: CliOptions;
+    let access: ClientAccess;
     try {
         program.parse([...argv], { from: "user" });
         options = program.opts<CliOptions>();
         config = toConfig(options, await resolveBaseUrl(options, io));
+        const read = io.readStackOutput ?? pulumiStackOutput;
+        // Only the stack's own gateway (an https baseUrl) has a CA and tokens to read; a platform team's has none.
+        const fromStack = options.url === undefined && config.baseUrl.startsWith("https:") ? (output: string, secret: boolean) => read(options.stack, output, secret) : undefined;
+        access = await resolveAccess(options, io.env ?? process.env, fromStack).catch((err: unknown) => {
+            throw err instanceof AccessError ? new UsageError(err.message) : err;
+        });
     } catch (err) {
         return usageExit(err, io);
     }
     const progress = createProgress(io.stderrIsTTY && !options.json && !options.quiet);
-    const report = await runVerify(config, progress);
+    const report = await runVerify(config, progress, access);
     io.stdout(options.json ? formatJson(report) : formatText(report, options.quiet));
     if (options.reportDir !== undefined) {
         const html = writeReportDir(options.reportDir, report);

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Agent, request, type Dispatcher } from "undici";
+import { ClientAccess, authHeaders, authHint, tlsHint } from "./access";
 import { SseParser, SseTooLarge } from "./sse";
 
 /** How a request failed; load reports count errors by these. */
@@ -125,6 +126,8 @@ export interface ClientOptions {
     timeoutMs: number;
     /** Sockets kept open to the origin: at least the load concurrency, or requests queue inside the client. */
     connections?: number;
+    /** The gateway's CA and bearer token (access.ts). */
+    access?: ClientAccess;
 }
 
 /**
@@ -141,7 +144,7 @@ export class VerifyClient {
         this.agent = new Agent({
             connections: Math.max(1, options.connections ?? 8),
             keepAliveTimeout: 30_000,
-            connect: { timeout: Math.min(options.timeoutMs, 10_000) },
+            connect: { timeout: Math.min(options.timeoutMs, 10_000), ...(options.access?.ca === undefined ? {} : { ca: options.access.ca }) },
             // The AbortController deadline below is the real bound; these only keep undici from firing first.
             headersTimeout: options.timeoutMs + 1_000,
             bodyTimeout: options.timeoutMs + 1_000,
@@ -198,7 +201,7 @@ export class VerifyClient {
             const res = await request(this.url(path), {
                 dispatcher: this.agent,
                 method,
-                headers: body === undefined ? { accept: "*/*" } : { "content-type": "application/json", accept: "*/*" },
+                headers: { ...(body === undefined ? { accept: "*/*" } : { "content-type": "application/json", accept: "*/*" }), ...authHeaders(this.options.access ?? {}) },
                 body: body === undefined ? undefined : JSON.stringify(body),
                 signal: controller.signal,
             });
@@ -207,7 +210,7 @@ export class VerifyClient {
                 const text = await readCapped(res, LIMITS_BYTES.errorBody, true).catch(() => "");
                 if (timedOut) return timeoutFailure();
                 const detail = errorDetail(text);
-                return failure(classifyStatus(status), status, `HTTP ${status}${detail === "" ? "" : `: ${detail}`}`);
+                return failure(classifyStatus(status), status, `HTTP ${status}${detail === "" ? "" : `: ${detail}`}${authHint(status, this.options.access ?? {})}`);
             }
             try {
                 const value = await consume(res, started);
@@ -221,7 +224,7 @@ export class VerifyClient {
         } catch (err) {
             if (timedOut) return timeoutFailure();
             const { kind, message } = classifyError(err);
-            return failure(kind, null, message);
+            return failure(kind, null, `${message}${tlsHint(message)}`);
         } finally {
             clearTimeout(timer);
         }

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import type { ClientAccess } from "./access";
 import { runCache, type CacheResult } from "./cache";
 import { DEFAULT_BLOCK_SIZE, PHASES, tpuBlockSize, type PhaseName, type VerifyConfig } from "./config";
 import { expectModelMismatch, listModels, runHealth, type HealthResult } from "./health";
@@ -93,13 +94,14 @@ export function effectiveOptions(config: VerifyConfig): EffectiveOptions {
 }
 
 /** Runs the selected phases in order against config.baseUrl and nothing else, and judges the outcome. */
-export async function runVerify(config: VerifyConfig, progress: Progress): Promise<VerifyReport> {
+export async function runVerify(config: VerifyConfig, progress: Progress, access: ClientAccess = {}): Promise<VerifyReport> {
     const startedAt = new Date();
     const t0 = performance.now();
     // Fresh on every run, --seed or not: the seed reproduces the text, the run id keeps the prefixes new.
     const runId = makeRunId();
     const seed = config.seed ?? Math.floor(Math.random() * 0x7fffffff);
-    const client = new VerifyClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, connections: config.load.concurrency + 2 });
+    // The token stays out of `config`, which the report prints as the effective options.
+    const client = new VerifyClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, connections: config.load.concurrency + 2, access });
     const warnings: string[] = [];
     try {
         let model = config.model;
