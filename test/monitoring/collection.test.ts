@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { collectionObjects } from "../../components/monitoring/collection";
 import { validateCustomResource } from "../../crds";
-import { podMonitoringSchema } from "../../crds/podMonitoring";
+import { durationMs, podMonitoringSchema } from "../../crds/podMonitoring";
 import { stackConfig } from "../workload/fixtures";
 
 const LABELS = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "tpu-inference", "app.kubernetes.io/component": "monitoring" };
@@ -182,5 +182,51 @@ describe("PodMonitoring model (prometheus-engine v0.17.2 CRD)", () => {
             },
         };
         expect(podMonitoringSchema.safeParse(rich).success).toBe(true);
+    });
+});
+
+describe("PodMonitoring model: values the CRD allows and refuses", () => {
+    const base = () => collectionObjects(stackConfig()).podMonitorings.gateway;
+    const ok = (endpoint: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => {
+        const pm = base();
+        return podMonitoringSchema.safeParse({ ...pm, spec: { ...pm.spec, ...spec, endpoints: [{ ...pm.spec.endpoints[0], ...endpoint }] } }).success;
+    };
+
+    it("measures Prometheus durations", () => {
+        expect([durationMs("30s"), durationMs("1m30s"), durationMs("2h"), durationMs("1d"), durationMs("1w"), durationMs("1y"), durationMs("250ms")]).toEqual([
+            30_000, 90_000, 7_200_000, 86_400_000, 604_800_000, 31_536_000_000, 250,
+        ]);
+        for (const d of ["30s", "1m30s", "2h", "1d", "1w", "1y", "500ms", "1h5m10s", "10y", "12w", "10d", "24h", "90m", "1500ms"]) expect(ok({ interval: d, timeout: undefined }), d).toBe(true);
+        for (const d of ["", "0s", "30", "30x", "x30s", "30s5m", "30s ", "1.5s"]) expect(ok({ interval: d }), d).toBe(false);
+    });
+
+    it("accepts every relabeling action, TLS version and metadata label of the CRD's enums, and nothing else", () => {
+        for (const action of ["replace", "lowercase", "uppercase", "keep", "drop", "keepequal", "dropequal", "hashmod", "labeldrop", "labelkeep"]) {
+            expect(ok({ metricRelabeling: [{ action, regex: "x" }] }), action).toBe(true);
+        }
+        expect(ok({ metricRelabeling: [{ action: "labelmap", regex: "x" }] })).toBe(false);
+        for (const v of ["TLS10", "TLS11", "TLS12", "TLS13"]) expect(ok({ tls: { minVersion: v, maxVersion: v } }), v).toBe(true);
+        expect(ok({ tls: { minVersion: "TLS14" } })).toBe(false);
+        expect(ok({ tls: { maxVersion: "SSL3" } })).toBe(false);
+        expect(ok({ tls: { cert: { secret: { name: "c", key: "tls.crt" } }, key: { secret: { name: "c", key: "tls.key" } } } })).toBe(true);
+        expect(ok({ tls: { key: { secret: { name: "c", key: "tls.key" } } } })).toBe(false);
+        for (const m of ["container", "node", "pod", "top_level_controller_name", "top_level_controller_type"]) expect(ok({}, { targetLabels: { metadata: [m] } }), m).toBe(true);
+    });
+
+    it("checks label names, ports and selectors", () => {
+        expect(ok({ metricRelabeling: [{ sourceLabels: ["ok_1", "__name__"], targetLabel: "my_label" }] })).toBe(true);
+        for (const bad of ["a-b", "9a", " x", "x "]) {
+            expect(ok({ metricRelabeling: [{ sourceLabels: [bad] }] }), bad).toBe(false);
+            expect(ok({ metricRelabeling: [{ targetLabel: bad }] }), bad).toBe(false);
+        }
+        expect(ok({ port: "metrics" })).toBe(true);
+        expect(ok({ port: "m".repeat(253) })).toBe(true);
+        expect(ok({ port: "m".repeat(254) })).toBe(false);
+        expect(ok({ port: "" })).toBe(false);
+        expect(ok({ port: 65535 })).toBe(true);
+        expect(ok({ port: 65536 })).toBe(false);
+        expect(ok({}, { selector: { matchExpressions: [{ key: "app", operator: "In", values: ["a"] }] } })).toBe(true);
+        expect(ok({}, { selector: { matchExpressions: [{ key: "app" }] } })).toBe(false);
+        expect(ok({}, { selector: { matchExpressions: [{ key: "app", operator: "Exists", extra: 1 }] } })).toBe(false);
     });
 });
