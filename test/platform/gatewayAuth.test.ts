@@ -65,11 +65,12 @@ describe("RequestAuthentication on the gateway pods", () => {
 });
 
 describe("AuthorizationPolicy on the gateway pods", () => {
-    const config = stackConfig({ authClients: ["default", "ci"] });
-    const policy = authorizationPolicy(config);
+    // Built inside each test (not at collection time), so mutation testing sees which test covers what.
+    const build = () => authorizationPolicy(stackConfig({ authClients: ["default", "ci"] }));
     const who = { principal: "tpu-inference/test/default" };
 
     it("is one ALLOW policy: POST completions and chat, GET models and health, each for a configured client", () => {
+        const policy = build();
         expect(authorizationPolicySchema.safeParse(policy).success).toBe(true);
         expect(policy.metadata).toMatchObject({ name: "inference-gateway-clients", namespace: "opendatahub" });
         const clients = [{ source: { requestPrincipals: ["tpu-inference/test/default", "tpu-inference/test/ci"] } }];
@@ -84,6 +85,7 @@ describe("AuthorizationPolicy on the gateway pods", () => {
     });
 
     it("admits a client with a token on the OpenAI paths only", () => {
+        const policy = build();
         for (const [method, path] of [["POST", "/v1/completions"], ["POST", "/v1/chat/completions"], ["GET", "/v1/models"], ["GET", "/health"]]) {
             expect(admits(policy, { method, path: `${PREFIX}${path}`, ...who }), path).toBe(true);
             expect(admits(policy, { method, path: `${PREFIX}${path}` }), `${path} without a token`).toBe(false);
@@ -93,6 +95,7 @@ describe("AuthorizationPolicy on the gateway pods", () => {
     });
 
     it("denies everything else KServe's catch-all would route to vLLM, with a token or without", () => {
+        const policy = build();
         const denied = ["/metrics", "/tokenize", "/detokenize", "/docs", "/openapi.json", "/version", "/v1/embeddings", "/pooling", "/v1/completions/x", "/ping", "/"];
         for (const path of denied) {
             expect(admits(policy, { method: "GET", path: `${PREFIX}${path}`, ...who }), path).toBe(false);
@@ -106,6 +109,7 @@ describe("AuthorizationPolicy on the gateway pods", () => {
     });
 
     it("opens GET /health without a token only when authOpenHealth is set", () => {
+        const policy = build();
         expect(admits(policy, { method: "GET", path: `${PREFIX}/health` })).toBe(false);
         const open = authorizationPolicy(stackConfig({ authOpenHealth: true }));
         expect(open.spec.rules).toHaveLength(3);
@@ -123,6 +127,7 @@ describe("AuthorizationPolicy on the gateway pods", () => {
     });
 
     it("has a model that refuses what the CRD refuses", () => {
+        const policy = build();
         expect(authorizationPolicySchema.safeParse({ ...policy, spec: { ...policy.spec, action: "PERMIT" } }).success).toBe(false);
         expect(authorizationPolicySchema.safeParse({ ...policy, spec: { ...policy.spec, rules: [{ to: [{ operation: { path: ["/x"] } }] }] } }).success).toBe(false);
         expect(authorizationPolicySchema.safeParse({ ...policy, spec: { ...policy.spec, rules: [{ from: [{ source: { principal: ["x"] } }] }] } }).success).toBe(false);
