@@ -60,14 +60,19 @@ const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
 /** Derivation takes a fraction of a second; a process derives each seed's key once (kept across module reloads). */
 const cache: Map<string, SigningKey> = ((globalThis as Record<symbol, unknown>)[Symbol.for("tpu-inference.jwtKeys")] ??= new Map()) as Map<string, SigningKey>;
 
-/** The RSA-2048 key a seed stands for. */
+/** The RSA-2048 key a seed stands for, derived once per process. */
 export function signingKeyFromSeed(seedBase64: string): SigningKey {
+    const known = cache.get(seedBase64);
+    if (known) return known;
+    const key = deriveSigningKey(seedBase64);
+    cache.set(seedBase64, key);
+    return key;
+}
+
+/** The derivation itself, uncached (what the tests check). */
+export function deriveSigningKey(seedBase64: string): SigningKey {
     const seed = Buffer.from(seedBase64, "base64");
     if (seed.length < JWT_SEED_BYTES) throw new Error(`JWT key seed has ${seed.length} bytes; ${JWT_SEED_BYTES} are needed`);
-    const cacheKey = crypto.createHash("sha256").update(seed).digest("hex");
-    const known = cache.get(cacheKey);
-    if (known) return known;
-
     const next = byteStream(seed, "tpu-inference/jwt/rsa");
     const p = primeFrom(next, RSA_BITS / 2);
     let q = primeFrom(next, RSA_BITS / 2);
@@ -88,12 +93,10 @@ export function signingKeyFromSeed(seedBase64: string): SigningKey {
     };
     // RFC 7638: the thumbprint hashes the required members in lexicographic order, without whitespace.
     const kid = b64url(crypto.createHash("sha256").update(JSON.stringify({ e: jwk.e, kty: "RSA", n: jwk.n })).digest());
-    const key: SigningKey = {
+    return {
         privateKey: crypto.createPrivateKey({ key: jwk, format: "jwk" }),
         publicJwk: { kty: "RSA", n: jwk.n, e: jwk.e, alg: "RS256", use: "sig", kid },
     };
-    cache.set(cacheKey, key);
-    return key;
 }
 
 /** The JSON Web Key Set with the public key only: what the gateway verifies tokens with (RequestAuthentication `jwks`). */

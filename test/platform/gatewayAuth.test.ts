@@ -41,6 +41,8 @@ describe("RequestAuthentication on the gateway pods", () => {
         });
         expect(requestAuthenticationSchema.safeParse(authn).success).toBe(true);
         expect(tokenAudience(config)).toBe("rhaii-inference/qwen-3b-tpu-svc");
+        // Without the key set yet (a preview) the rule holds an empty one, never another issuer's keys.
+        expect(requestAuthentication(config).spec.jwtRules).toEqual([{ ...authn.spec.jwtRules![0], jwks: "" }]);
     });
 
     it("uses an external issuer's JWKS URI instead, with no audience of the stack's", () => {
@@ -72,7 +74,12 @@ describe("AuthorizationPolicy on the gateway pods", () => {
     it("is one ALLOW policy: POST completions and chat, GET models and health, each for a configured client", () => {
         const policy = build();
         expect(authorizationPolicySchema.safeParse(policy).success).toBe(true);
-        expect(policy.metadata).toMatchObject({ name: "inference-gateway-clients", namespace: "opendatahub" });
+        expect(policy.metadata).toEqual({
+            name: "inference-gateway-clients",
+            namespace: "opendatahub",
+            labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "tpu-inference", "app.kubernetes.io/component": "inference-gateway" },
+        });
+        expect(policy.spec.selector).toEqual({ matchLabels: { "gateway.networking.k8s.io/gateway-name": "inference-gateway" } });
         const clients = [{ source: { requestPrincipals: ["tpu-inference/test/default", "tpu-inference/test/ci"] } }];
         expect(policy.spec).toEqual({
             selector: { matchLabels: { "gateway.networking.k8s.io/gateway-name": "inference-gateway" } },

@@ -82,6 +82,13 @@ describe("gateway certificate", () => {
         expect(byName.dnsNames).toEqual(["lb.example.net"]);
         expect(byName.ipAddresses).toBeUndefined();
         expect(gatewayCertificate(GATEWAY, "2001:db8::10").spec.ipAddresses).toEqual(["2001:db8::10"]);
+        // A name is a name even with digits at either end.
+        for (const name of ["10.lb.example.net", "lb.example.10x", "gw1"]) expect(gatewayCertificate(GATEWAY, name).spec, name).toMatchObject({ dnsNames: [name] });
+        expect(gatewayCertificate(GATEWAY, "192.0.2.10").metadata.labels).toEqual({
+            "app.kubernetes.io/managed-by": "pulumi",
+            "app.kubernetes.io/part-of": "tpu-inference",
+            "app.kubernetes.io/component": "inference-gateway",
+        });
     });
 });
 

@@ -1,6 +1,6 @@
 import * as crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { JWT_SEED_BYTES, jwksOf, signToken, signingKeyFromSeed } from "../../components/platform/jwt";
+import { JWT_SEED_BYTES, deriveSigningKey, jwksOf, signToken, signingKeyFromSeed } from "../../components/platform/jwt";
 
 /** docs/UPSTREAM.md row "RS256 deterministic; JWK thumbprint": what makes a second `pulumi up` issue the same tokens. */
 
@@ -51,8 +51,40 @@ describe("the stack's JWT signing key", () => {
         expect(crypto.createPublicKey(key.privateKey).export({ format: "jwk" })).toEqual({ kty: "RSA", n: set.keys[0].n, e: set.keys[0].e });
     });
 
+    it("is this exact key for this seed (a change of the derivation would change every deployed key and token)", () => {
+        const key = deriveSigningKey(SEED);
+        expect(key.publicJwk.kid).toBe("BwcW-Me0jXY9ACj5h8-t0eedKFTStiBF0b5OZ5h2-cw");
+        expect(key.publicJwk.n.slice(0, 24)).toBe("0MCXbba867mpzGvO_puqwPZX");
+        expect(signToken(key, CLAIMS).split(".")[2].slice(0, 24)).toBe("t1YmyZZjMlffLF3A19CfKdSp");
+        // The cached path returns the same key, once per seed.
+        expect(signingKeyFromSeed(SEED)).toBe(signingKeyFromSeed(SEED));
+        expect(jwksOf(signingKeyFromSeed(SEED))).toBe(jwksOf(key));
+    });
+
+    it("has consistent RSA parameters: two distinct 1024-bit primes with gcd(p-1, e) = 1, d the inverse of e, CRT values", () => {
+        const jwk = deriveSigningKey(OTHER_SEED).privateKey.export({ format: "jwk" });
+        const big = (v: string | undefined) => BigInt(`0x${Buffer.from(v ?? "", "base64url").toString("hex")}`);
+        const [n, e, d, p, q, dp, dq, qi] = [jwk.n, jwk.e, jwk.d, jwk.p, jwk.q, jwk.dp, jwk.dq, jwk.qi].map(big);
+        expect(p * q).toBe(n);
+        expect(p).not.toBe(q);
+        for (const prime of [p, q]) {
+            expect(prime.toString(2)).toHaveLength(1024);
+            expect(prime.toString(2).slice(0, 2)).toBe("11");
+            expect(crypto.checkPrimeSync(prime)).toBe(true);
+            expect((prime - 1n) % e).not.toBe(0n);
+        }
+        const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+        const lambda = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n);
+        expect(d).toBeLessThan(lambda);
+        expect((d * e) % lambda).toBe(1n);
+        expect(dp).toBe(d % (p - 1n));
+        expect(dq).toBe(d % (q - 1n));
+        expect((qi * q) % p).toBe(1n);
+    });
+
     it("refuses a seed shorter than 32 bytes", () => {
         expect(() => signingKeyFromSeed(Buffer.alloc(31, 1).toString("base64"))).toThrow("JWT key seed has 31 bytes; 32 are needed");
+        expect(() => deriveSigningKey(Buffer.alloc(31, 1).toString("base64"))).toThrow("JWT key seed has 31 bytes; 32 are needed");
     });
 });
 

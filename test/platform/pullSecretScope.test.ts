@@ -23,6 +23,17 @@ describe("where the registry.redhat.io pull secret is copied", () => {
         expect(pullSecretNamespaces(stackConfig({ meshFlavor: "ossm", allowUntestedVersions: true, existingIstio: true }))).toEqual(["istio-system", "kube-system", "opendatahub"]);
     });
 
+    it("into KServe's namespace, and the workload's, for a KServe release whose images are on the registry", () => {
+        // The Red Hat EA1 build is refused by config (config/compatibility.ts), so the release is set on a parsed config.
+        const config = stackConfig({ vllmImage: "docker.io/vllm/vllm-tpu:v0.11.1" });
+        const redHat = { ...config, operators: { ...config.operators, sources: { ...config.operators.sources, kserve: { ...config.operators.sources.kserve, version: "3.4.0-ea.1+8a30e66" } } } };
+        expect(pullSecretNamespaces(redHat)).toEqual(["opendatahub"]);
+        expect(workloadPullsFromRedHat(redHat)).toBe(true);
+        const unknown = { ...config, operators: { ...config.operators, sources: { ...config.operators.sources, kserve: { ...config.operators.sources.kserve, version: "9.9.9" } } } };
+        expect(pullSecretNamespaces(unknown)).toEqual([]);
+        expect(workloadPullsFromRedHat(unknown)).toBe(false);
+    });
+
     it("into the workload namespace when the vLLM or EPP image is on the registry", () => {
         expect(workloadPullsFromRedHat(stackConfig())).toBe(true);
         expect(workloadPullsFromRedHat(stackConfig({ vllmImage: "docker.io/vllm/vllm-tpu:v0.11.1" }))).toBe(false);

@@ -128,6 +128,8 @@ describe("access pieces", () => {
         expect(() => pickToken("[]", undefined)).toThrow(AccessError);
         expect(() => pickToken("not json", undefined)).toThrow("the stack output clientTokens is not a JSON object of client -> token");
         expect(() => pickToken("{}", undefined)).toThrow("the stack output clientTokens holds no token (is authIssuer set? then pass --token)");
+        for (const notAMap of ["[]", '["t"]', "null", "42", '"t"']) expect(() => pickToken(notAMap, undefined), notAMap).toThrow("the stack output clientTokens is not a JSON object of client -> token");
+        expect(pickToken(JSON.stringify({ a: 1, b: "t-b" }), undefined)).toBe("t-b");
     });
 
     it("prefers --token over $VERIFY_TOKEN over the stack, and --cacert over the stack's CA", async () => {
@@ -138,6 +140,14 @@ describe("access pieces", () => {
         expect((await resolveAccess({ cacert: CA_FILE }, {}, stack)).ca).toBe(readFileSync(CA_FILE, "utf8"));
         expect(await resolveAccess({}, {})).toEqual({});
         await expect(resolveAccess({ cacert: "/nonexistent/ca.pem" }, {})).rejects.toThrow("--cacert /nonexistent/ca.pem could not be read");
+        // An empty $VERIFY_TOKEN is no token.
+        expect(await resolveAccess({}, { VERIFY_TOKEN: "" }, stack)).toEqual({ ca: "STACK-CA", token: "stack-token" });
+        expect(await resolveAccess({}, { VERIFY_TOKEN: "" })).toEqual({});
+        const broken = async () => {
+            throw new Error("no such output");
+        };
+        await expect(resolveAccess({}, {}, broken)).rejects.toThrow("the stack output caCertificate could not be read (no such output); pass --cacert");
+        await expect(resolveAccess({ cacert: CA_FILE }, {}, broken)).rejects.toThrow("the stack output clientTokens could not be read (no such output); pass --token");
     });
 
     it("sends the token only as a bearer Authorization header, and hints only on 401/403", () => {
@@ -158,5 +168,6 @@ describe("access pieces", () => {
         expect(gatewayRefusal("t", "Bearer u")).toEqual({ status: 401, message: "Jwt verification fails" });
         expect(gatewayRefusal("t", "Bearer t")).toBeUndefined();
         expect(gatewayRefusal("t", "bearer t")).toBeUndefined();
+        expect(gatewayRefusal("t", "xBearer t")).toEqual({ status: 403, message: "RBAC: access denied" });
     });
 });
