@@ -39,7 +39,7 @@ describe("the stack's JWT signing key", () => {
     });
 
     it("publishes only the public key, with its RFC 7638 thumbprint as kid", () => {
-        const key = signingKeyFromSeed(SEED);
+        const key = deriveSigningKey(SEED);
         const set = JSON.parse(jwksOf(key));
         expect(Object.keys(set)).toEqual(["keys"]);
         expect(set.keys).toHaveLength(1);
@@ -90,7 +90,7 @@ describe("the stack's JWT signing key", () => {
 
 describe("client tokens", () => {
     it("are RS256 JWTs with exactly iss, sub and aud, verified by the key set", () => {
-        const key = signingKeyFromSeed(SEED);
+        const key = deriveSigningKey(SEED);
         const token = signToken(key, CLAIMS);
         const [header, payload] = token.split(".");
         expect(decode(header)).toEqual({ alg: "RS256", typ: "JWT", kid: key.publicJwk.kid });
