@@ -80,7 +80,7 @@ describe("EnvoyFilters for the default config", () => {
         }
     });
 
-    it("patch no listener filter: nothing points Istio's ext_proc filter anywhere (so nothing can fail open to its placeholder)", () => {
+    it("patch no listener filter: nothing points Istio's ext_proc filter anywhere (so nothing can fail open to Istio's dummy cluster)", () => {
         const filters = Object.values(envoyFilters(config));
         expect(filters.map((f) => f!.metadata.name)).toEqual(["rhaii-inference-qwen-3b-tpu-svc-epp-tls", "rhaii-inference-qwen-3b-tpu-svc-ext-proc-routes"]);
         for (const f of filters) for (const p of f!.spec.configPatches) expect(p.applyTo).not.toBe("HTTP_FILTER");
