@@ -166,6 +166,10 @@ export const KSERVE_PKI = {
 export const KSERVE_CHART = {
     /** Label rhaii-on-xks puts on the inference gateway's infrastructure. */
     gatewayLabel: { "serving.kserve.io/gateway": "kserve-ingress-gateway" },
+    /** The controller's webhook Service, which the stack's validating webhooks call (components/platform/kserveWebhooks.ts). */
+    webhookService: "kserve-webhook-server-service",
+    /** cert-manager Certificate in the KServe namespace whose CA the cainjector puts into the webhooks' `caBundle`. */
+    webhookCertificate: "kserve-webhook-server",
 } as const;
 
 /** Objects the Sail operator creates for the `Istio` named `default` (InPlace update strategy). */

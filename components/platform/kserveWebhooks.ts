@@ -1,5 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
-import { stackLabels } from "../../config/names";
+import { KSERVE_CHART, stackLabels } from "../../config/names";
 
 /**
  * KServe EA1's two validating webhooks, owned by the stack instead of by Helm.
@@ -18,9 +18,8 @@ import { stackLabels } from "../../config/names";
 
 /** Everything the two webhooks share with the chart's (rhaii-on-xks `charts/kserve/files/webhooks.yaml`). */
 const KSERVE_WEBHOOK = {
-    service: "kserve-webhook-server-service",
-    /** cert-manager Certificate in the KServe namespace whose CA the cainjector puts into `caBundle`. */
-    certificate: "kserve-webhook-server",
+    service: KSERVE_CHART.webhookService,
+    certificate: KSERVE_CHART.webhookCertificate,
     group: "serving.kserve.io",
     version: "v1alpha1",
 } as const;
