@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { blockSizeHint, summarizeGroup, type CacheSample } from "../../tools/verify/cache";
 import { normalizeBaseUrl, parseDuration, parsePhaseList } from "../../tools/verify/config";
 import { parseModels } from "../../tools/verify/health";
-import { classifyError, classifyStatus, errorDetail, parseUsage } from "../../tools/verify/http";
+import { classifyError, classifyStatus, countMisses, errorDetail, parseUsage } from "../../tools/verify/http";
 import { metric, parsePrometheus, prefixCacheCounters } from "../../tools/verify/prom";
 import { SseParser } from "../../tools/verify/sse";
 import { buildCacheWorkload, loadPrompt } from "../../tools/verify/workload";
@@ -97,6 +97,21 @@ describe("HTTP helpers", () => {
         expect(parseUsage({ prompt_tokens: 3, completion_tokens: 1, prompt_tokens_details: null })?.cachedTokens).toBeNull();
         expect(parseUsage(null)).toBeNull();
         expect(() => parseUsage({ prompt_tokens: "x" })).toThrow(/usage/);
+    });
+
+    it("counts a missing cached_tokens as a miss once the run shows the server reports them", () => {
+        // docs/UPSTREAM.md row "vLLM usage: cached tokens only when non-zero".
+        const s = (ok: boolean, promptTokens: number | null, cachedTokens: number | null) => ({ ok, promptTokens, cachedTokens, tag: "x" });
+        const run = [s(true, 300, null), s(true, 300, 256), s(false, null, null), s(true, null, null), s(true, 300, 0)];
+        expect(countMisses(run)).toEqual([s(true, 300, 0), s(true, 300, 256), s(false, null, null), s(true, null, null), s(true, 300, 0)]);
+        // A zero count is a report too: servers that send 0 are read the same way.
+        expect(countMisses([s(true, 10, 0), s(true, 10, null)]).map((x) => x.cachedTokens)).toEqual([0, 0]);
+        // None reported: unknown, not zero.
+        const none = [s(true, 300, null), s(false, null, null)];
+        expect(countMisses(none)).toEqual(none);
+        expect(countMisses(none)).not.toBe(none);
+        expect(countMisses(run)[1]).toBe(run[1]);
+        expect(run[0]?.cachedTokens).toBeNull();
     });
 
     it("reads /v1/models", () => {

@@ -1,5 +1,5 @@
 import type { CacheConfig } from "./config";
-import { isTransportFailure, type ErrorKind, type VerifyClient } from "./http";
+import { countMisses, isTransportFailure, type ErrorKind, type VerifyClient } from "./http";
 import type { Progress } from "./progress";
 import { affinityFailure, computeAffinity, type Affinity } from "./affinity";
 import { parsePrometheus, parseSeries, prefixCacheCounters, replicaCounters, replicaDeltas, type PrefixCacheCounters, type ReplicaCounters } from "./prom";
@@ -95,6 +95,9 @@ async function scrapePrefixCounters(client: VerifyClient): Promise<CacheScrape |
 function sum(values: readonly number[]): number {
     return values.reduce((a, b) => a + b, 0);
 }
+
+/** Why a run can have no cached_tokens at all: docs/UPSTREAM.md row "vLLM usage: cached tokens only when non-zero". */
+const UNREPORTED = "vLLM sends them only with --enable-prompt-tokens-details, which the stack sets, and only for a request that hit the cache";
 
 export function summarizeGroup(group: number, samples: readonly CacheSample[]): CacheGroupResult {
     const ordered = [...samples].sort((a, b) => a.index - b.index);
@@ -215,8 +218,9 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
     o.progress.stop();
     const after = await scrapePrefixCounters(client);
 
-    const groups = Array.from({ length: o.config.groups }, (_, g) => summarizeGroup(g, samples.filter((s) => s.group === g)));
-    const ok = samples.filter((s) => s.ok);
+    const counted = countMisses(samples);
+    const groups = Array.from({ length: o.config.groups }, (_, g) => summarizeGroup(g, counted.filter((s) => s.group === g)));
+    const ok = counted.filter((s) => s.ok);
     const failed = samples.length - ok.length;
     if (failed > 0) {
         const kinds = Object.entries(errors).map(([k, n]) => `${k} ${n}`).join(", ");
@@ -271,7 +275,7 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
         source = "metrics";
         warnings.push("routing affinity not judged: it needs cached_tokens per request");
         cachedRatio = metrics.ratio;
-        warnings.push("cached_tokens not reported by server (vLLM needs --enable-prompt-tokens-details); using /metrics prefix-cache counters, which may cover only one replica behind a gateway");
+        warnings.push(`cached_tokens not reported by server on any request (${UNREPORTED}); using /metrics prefix-cache counters, which may cover only one replica behind a gateway`);
         if (metrics.hits === 0) {
             status = "fail";
             message = `no prefix-cache hits: vllm:prefix_cache_hits did not grow over ${metrics.queries} queried tokens of the non-first requests`;
@@ -282,7 +286,7 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
         }
     } else if (ok.length > 0) {
         status = "warn";
-        message = "cached tokens not reported by server (start vLLM with --enable-prompt-tokens-details) and /metrics has no prefix-cache counters here: hits cannot be proven";
+        message = `cached tokens not reported by server on any request (${UNREPORTED}) and /metrics has no prefix-cache counters here: hits cannot be proven`;
         warnings.push(message);
     } else {
         status = "fail";
@@ -313,7 +317,7 @@ export async function runCache(client: VerifyClient, o: CacheRunOptions): Promis
         affinity,
         minAffinity: o.config.minAffinity,
         replicas,
-        samples,
+        samples: counted,
         failures,
         warnings,
     };

@@ -77,6 +77,17 @@ export function parseUsage(raw: unknown): Usage | null {
     return { promptTokens: raw.prompt_tokens, completionTokens: raw.completion_tokens, cachedTokens: cached };
 }
 
+/**
+ * vLLM sends usage.prompt_tokens_details only when something was cached (`if self.enable_prompt_tokens_details and
+ * num_cached_tokens`, docs/UPSTREAM.md row "vLLM usage: cached tokens only when non-zero"): a miss has no count.
+ * So once any response of a run carried a count, a successful response without one is a miss (0 cached tokens);
+ * when none did, the server may not report them at all and the samples stay unreported (null).
+ */
+export function countMisses<T extends { ok: boolean; promptTokens: number | null; cachedTokens: number | null }>(samples: readonly T[]): T[] {
+    if (!samples.some((s) => s.cachedTokens !== null)) return [...samples];
+    return samples.map((s) => (s.ok && s.promptTokens !== null && s.cachedTokens === null ? { ...s, cachedTokens: 0 } : s));
+}
+
 export function classifyStatus(status: number): ErrorKind {
     if (status >= 400 && status < 500) return "http_4xx";
     if (status >= 500 && status < 600) return "http_5xx";

@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Api, LoadConfig } from "./config";
 import { LIMITS } from "./config";
-import { isTransportFailure, type ErrorKind, type Outcome, type StreamResult, type VerifyClient } from "./http";
+import { countMisses, isTransportFailure, type ErrorKind, type Outcome, type StreamResult, type VerifyClient } from "./http";
 import type { Progress } from "./progress";
 import { parsePrometheus, serverLatencyTotals, type ServerLatencyTotals } from "./prom";
 import { LatencyRecorder, perSecond, type LatencySummary } from "./stats";
@@ -308,7 +308,7 @@ export async function runLoadPhase(client: VerifyClient, o: LoadPhaseOptions): P
     if (o.rate !== null) end = Math.max(end, Math.min(started + (sent * 1000) / o.rate, deadline));
     const elapsedMs = Math.max(0, end - started);
     const failed = sent - succeeded;
-    samples.sort((a, b) => a.index - b.index);
+    const counted = countMisses(samples).sort((a, b) => a.index - b.index);
     return {
         name: o.name,
         concurrency: o.concurrency,
@@ -330,10 +330,10 @@ export async function runLoadPhase(client: VerifyClient, o: LoadPhaseOptions): P
         itl: recorders.itl.summary(),
         arrival,
         scheduleLag: openLoop ? recorders.lag.summary() : null,
-        goodput: o.slo ? goodputOf(samples, o.slo, elapsedMs) : null,
-        cachedRatio: sharedCachedRatio(samples),
+        goodput: o.slo ? goodputOf(counted, o.slo, elapsedMs) : null,
+        cachedRatio: sharedCachedRatio(counted),
         abortedReason,
-        samples,
+        samples: counted,
     };
 }
 
