@@ -28,9 +28,17 @@ describe("requests the official OpenAI client sends", () => {
         expect(generate(WORDS, 16, [" The"])).toEqual({ pieces: [], finishReason: "stop", stopReason: " The" });
         // A stop string spanning two pieces cuts inside the second.
         expect(generate(WORDS, 16, ["fix ca"])).toEqual({ pieces: [" The", " pre"], finishReason: "stop", stopReason: "fix ca" });
-        // The earliest of several wins.
+        // Checked after every token: the first to appear wins; within one token, the request's order (docs/UPSTREAM.md
+        // row "stop strings").
         expect(generate(WORDS, 16, [" warm", "keeps"])).toEqual({ pieces: [" The", " prefix", " cache", " "], finishReason: "stop", stopReason: "keeps" });
+        expect(generate(WORDS, 16, [" cache", "prefix cache"])).toEqual({ pieces: [" The", " prefix"], finishReason: "stop", stopReason: " cache" });
+        expect(generate(WORDS, 16, ["prefix cache", " cache"])).toEqual({ pieces: [" The", " "], finishReason: "stop", stopReason: "prefix cache" });
         expect(generate(WORDS, 2, [" cache"])).toEqual({ pieces: [" The", " prefix"], finishReason: "length", stopReason: null });
+        // End-of-sequence after eosAfter tokens: "stop" without a stop_reason; the budget still ends it first.
+        expect(generate(WORDS, 5, [], 2)).toEqual({ pieces: [" The", " prefix"], finishReason: "stop", stopReason: null });
+        expect(generate(WORDS, 2, [], 2)).toEqual({ pieces: [" The", " prefix"], finishReason: "length", stopReason: null });
+        expect(generate(WORDS, 3, [], null).finishReason).toBe("length");
+        expect(generate(WORDS, 12, [], 11).pieces).toHaveLength(11);
         expect(parseStop("x")).toEqual(["x"]);
         expect(parseStop(null)).toEqual([]);
         expect(() => parseStop(["a", "b", "c", "d", "e"])).toThrow("stop must be a non-empty string or a list of up to 4 of them");
@@ -43,11 +51,56 @@ describe("requests the official OpenAI client sends", () => {
         expect(parse({ model: "m", prompt: "a", max_tokens: 0 })).toThrow("max_tokens must be an integer from 1 to");
         expect(parse({ model: "other", prompt: "a" })).toThrow("The model `other` does not exist.");
         expect(parse([])).toThrow("request body must be a JSON object");
+        // docs/UPSTREAM.md row "vLLM request: context checks": the two messages of serving_engine._validate_input.
         expect(parse({ prompt: [[1], Array.from({ length: 99 }, () => 1)], max_tokens: 2 })).toThrow(
-            "This model's maximum context length is 100 tokens. However, you requested 101 tokens (99 in the messages, 2 in the completion).",
+            "'max_tokens' or 'max_completion_tokens' is too large: 2. This model's maximum context length is 100 tokens and your request has 99 input tokens (2 > 100 - 99).",
+        );
+        expect(parse({ prompt: Array.from({ length: 100 }, () => 1), max_tokens: null })).toThrow(
+            "This model's maximum context length is 100 tokens. However, your request has 100 input tokens. Please reduce the length of the input messages.",
         );
         const ok = parseRequest("completions", { prompt: [[1, 2]], n: 3, stop: ["x"], stream: true, stream_options: { include_usage: true } }, "m", 100);
-        expect(ok).toEqual({ api: "completions", prompts: [[1, 2]], n: 3, maxTokens: 16, stop: ["x"], stream: true, includeUsage: true });
+        expect(ok).toEqual({ api: "completions", prompts: [[1, 2]], n: 3, maxTokens: [16], stop: ["x"], ignoreEos: false, stream: true, includeUsage: true, continuousUsage: false });
+    });
+
+    it("takes max_tokens, stream_options and n with vLLM's defaults and checks", () => {
+        // docs/UPSTREAM.md rows "vLLM request: max_tokens defaults", "vLLM request: stream_options", "vLLM request: greedy n".
+        const parse = (api: "completions" | "chat", body: Record<string, unknown>) => parseRequest(api, { prompt: [1, 2, 3], messages: [{ role: "user", content: "hi" }], ...body }, "m", 100);
+        const chatLength = parse("chat", {}).prompts[0]?.length ?? 0;
+        expect(chatLength).toBeGreaterThan(0);
+        // Completions: 16 when absent, the rest of the context when null.
+        expect(parse("completions", {}).maxTokens).toEqual([16]);
+        expect(parse("completions", { max_tokens: null }).maxTokens).toEqual([97]);
+        expect(parse("completions", { max_tokens: 5, max_completion_tokens: 7 }).maxTokens).toEqual([5]);
+        // Batched: the default is per prompt.
+        expect(parseRequest("completions", { prompt: [[1], [1, 2, 3, 4]], max_tokens: null }, "m", 100).maxTokens).toEqual([99, 96]);
+        // Chat: max_completion_tokens or max_tokens (Python `or`), else the rest of the context.
+        expect(parse("chat", {}).maxTokens).toEqual([100 - chatLength]);
+        expect(parse("chat", { max_tokens: 5, max_completion_tokens: 7 }).maxTokens).toEqual([7]);
+        expect(parse("chat", { max_tokens: 5, max_completion_tokens: null }).maxTokens).toEqual([5]);
+        expect(parse("chat", { max_tokens: 5, max_completion_tokens: 0 }).maxTokens).toEqual([5]);
+        expect(() => parse("chat", { max_completion_tokens: 0, max_tokens: 0 })).toThrow("max_tokens must be an integer from 1 to");
+        expect(() => parse("completions", { max_tokens: 0 })).toThrow("max_tokens must be an integer from 1 to");
+        expect(() => parse("chat", { max_completion_tokens: 2.5 })).toThrow("max_tokens must be an integer from 1 to");
+        // stream_options: include_usage defaults to true once given; continuous stats only with it.
+        // {} is falsy for the raw-data validator but parses to StreamOptions(include_usage=True), a truthy model.
+        expect(parse("completions", { stream: true, stream_options: {} })).toMatchObject({ includeUsage: true, continuousUsage: false });
+        expect(parse("completions", { stream: true, stream_options: { continuous_usage_stats: true } })).toMatchObject({ includeUsage: true, continuousUsage: true });
+        expect(parse("completions", { stream: true, stream_options: { include_usage: false, continuous_usage_stats: true } })).toMatchObject({ includeUsage: false, continuousUsage: false });
+        expect(parse("completions", { stream: true, stream_options: { include_usage: null } })).toMatchObject({ includeUsage: false });
+        expect(parse("completions", { stream: true })).toMatchObject({ includeUsage: false, continuousUsage: false, stream: true });
+        expect(() => parse("completions", { stream_options: { include_usage: true } })).toThrow("Stream options can only be defined when `stream=True`.");
+        expect(() => parse("completions", { stream: false, stream_options: { include_usage: true } })).toThrow(RequestError);
+        expect(() => parse("completions", { stream_options: {} })).not.toThrow();
+        // ignore_eos only when true.
+        expect(parse("completions", { ignore_eos: true }).ignoreEos).toBe(true);
+        expect(parse("completions", { ignore_eos: "yes" }).ignoreEos).toBe(false);
+        // n > 1 with greedy sampling is vLLM's error; n = 1 or a sampled temperature is fine.
+        expect(() => parse("completions", { n: 2, temperature: 0 })).toThrow("n must be 1 when using greedy sampling, got 2.");
+        expect(() => parse("completions", { n: 2, temperature: 0.000009 })).toThrow(RequestError);
+        expect(parse("completions", { n: 2, temperature: 0.00001 }).n).toBe(2);
+        expect(parse("completions", { n: 1, temperature: 0 }).n).toBe(1);
+        expect(parse("completions", { n: 2 }).n).toBe(2);
+        expect(parse("completions", { n: null }).n).toBe(1);
     });
 
     it("serves batches, n choices and stop over HTTP, streamed or not", async () => {
@@ -65,10 +118,94 @@ describe("requests the official OpenAI client sends", () => {
             });
             const stream = await client.postStream("/v1/completions", { model: "/mnt/models", prompt: [1, 2, 3], n: 2, max_tokens: 4, stream: true, stream_options: { include_usage: true } });
             expect(stream.ok && stream.value.contentChunks).toBe(8);
-            expect(stream.ok && stream.value.usage).toEqual({ promptTokens: 3, completionTokens: 8, cachedTokens: 0 });
+            // Nothing cached: vLLM sends no prompt_tokens_details at all.
+            expect(stream.ok && stream.value.usage).toEqual({ promptTokens: 3, completionTokens: 8, cachedTokens: null });
             const refused = await client.postJson("/v1/completions", { model: "/mnt/models", prompt: [] });
             expect(refused).toMatchObject({ ok: false, status: 400, message: "HTTP 400: prompt must be a string, a list of token ids, or a list of up to 64 of either" });
             await client.close();
+        });
+    });
+});
+
+describe("vLLM's response shapes", () => {
+    const frames = (text: string) =>
+        text
+            .split("\n\n")
+            .filter((f) => f.startsWith("data: ") && f !== "data: [DONE]")
+            .map((f) => JSON.parse(f.slice(6)) as { choices: unknown[]; usage?: unknown });
+
+    it("ends an answer at end-of-sequence unless ignore_eos, and defaults a chat's budget to the rest of the context", async () => {
+        await withSim({ answerTokens: 3, maxModelLen: 64 }, async (sim) => {
+            const post = (path: string, body: Record<string, unknown>) =>
+                fetch(`${sim.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "/mnt/models", ...body }) }).then(
+                    async (r) => (await r.json()) as { choices: { text?: string; finish_reason: string; stop_reason: unknown }[]; usage: { completion_tokens: number } },
+                );
+            const eos = await post("/v1/completions", { prompt: [1, 2], max_tokens: 10 });
+            expect(eos.choices[0]).toMatchObject({ text: " The prefix cache", finish_reason: "stop", stop_reason: null });
+            expect(eos.usage.completion_tokens).toBe(3);
+            const ignored = await post("/v1/completions", { prompt: [1, 2], max_tokens: 10, ignore_eos: true });
+            expect(ignored.choices[0]).toMatchObject({ finish_reason: "length", stop_reason: null });
+            expect(ignored.usage.completion_tokens).toBe(10);
+            // No max_tokens in a chat: up to max_model_len - prompt, here cut by length with ignore_eos.
+            const chat = await post("/v1/chat/completions", { messages: [{ role: "user", content: "hi" }], ignore_eos: true });
+            const promptTokens = (chat.usage as unknown as { prompt_tokens: number }).prompt_tokens;
+            expect(chat.usage.completion_tokens).toBe(64 - promptTokens);
+            expect(chat.choices[0]?.finish_reason).toBe("length");
+        });
+    });
+
+    it("sends continuous usage on every chunk, and no prompt_tokens_details key when nothing was cached", async () => {
+        // docs/UPSTREAM.md rows "vLLM request: stream_options", "vLLM usage: cached tokens only when non-zero".
+        await withSim({}, async (sim) => {
+            const stream = async (path: string, body: Record<string, unknown>) => {
+                const r = await fetch(`${sim.url}${path}`, {
+                    method: "POST",
+                    headers: { "content-type": "application/json" },
+                    body: JSON.stringify({ model: "/mnt/models", max_tokens: 2, ignore_eos: true, stream: true, ...body }),
+                });
+                return frames(await r.text());
+            };
+            const plain = await stream("/v1/completions", { prompt: [1, 2, 3], n: 2, stream_options: { continuous_usage_stats: true } });
+            expect(plain.map((f) => f.usage)).toEqual([
+                { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+                { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+                { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+                { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+                // The final count sums prompts, not choices (serving_completion: sum(num_prompt_tokens)).
+                { prompt_tokens: 3, total_tokens: 7, completion_tokens: 4 },
+            ]);
+            const chat = await stream("/v1/chat/completions", { messages: [{ role: "user", content: "hi" }], stream_options: { include_usage: true, continuous_usage_stats: true } });
+            const chatPrompt = (chat[0]?.usage as { prompt_tokens: number }).prompt_tokens;
+            expect(chat.map((f) => (f.usage as { completion_tokens: number }).completion_tokens)).toEqual([0, 1, 2, 2]);
+            expect(chat[3]?.usage).toEqual({ prompt_tokens: chatPrompt, total_tokens: chatPrompt + 2, completion_tokens: 2 });
+            // Without continuous stats only the final chunk has usage; with a cache hit it carries the details.
+            const long = Array.from({ length: 300 }, (_, i) => i + 1);
+            const cold = await stream("/v1/completions", { prompt: long, stream_options: { include_usage: true } });
+            expect(cold.slice(0, -1).every((f) => f.usage === undefined)).toBe(true);
+            expect(cold.at(-1)?.usage).toEqual({ prompt_tokens: 300, total_tokens: 302, completion_tokens: 2 });
+            const warm = await stream("/v1/completions", { prompt: long, stream_options: { include_usage: true } });
+            expect(warm.at(-1)?.usage).toEqual({ prompt_tokens: 300, total_tokens: 302, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 256 } });
+        });
+    });
+
+    it("answers a wrong method with 405 and Allow, an unknown path with 404, as FastAPI does", async () => {
+        // docs/UPSTREAM.md row "vLLM routes: 404/405 bodies".
+        await withSim({}, async (sim) => {
+            const get = await fetch(`${sim.url}/v1/completions`);
+            expect(get.status).toBe(405);
+            expect(get.headers.get("allow")).toBe("POST");
+            expect(await get.json()).toEqual({ detail: "Method Not Allowed" });
+            const post = await fetch(`${sim.url}/v1/models`, { method: "POST" });
+            expect([post.status, post.headers.get("allow")]).toEqual([405, "GET"]);
+            const unknown = await fetch(`${sim.url}/v1/embeddings`, { method: "POST" });
+            expect(unknown.status).toBe(404);
+            expect(unknown.headers.get("allow")).toBeNull();
+            expect(await unknown.json()).toEqual({ detail: "Not Found" });
+            const proto = await fetch(`${sim.url}/toString`);
+            expect(proto.status).toBe(404);
+            // /metrics is a mount: any method.
+            const metrics = await fetch(`${sim.url}/metrics`, { method: "POST" });
+            expect(metrics.status).toBe(200);
         });
     });
 });

@@ -43,7 +43,7 @@ describe("simulator HTTP surface", () => {
         expect(res.ok).toBe(true);
         if (!res.ok) return;
         expect(res.value.contentChunks).toBe(5);
-        expect(res.value.usage).toMatchObject({ completionTokens: 5, cachedTokens: 0 });
+        expect(res.value.usage).toMatchObject({ completionTokens: 5, cachedTokens: null });
         expect(res.value.ttftMs).not.toBeNull();
     });
 
@@ -65,7 +65,8 @@ describe("simulator HTTP surface", () => {
         const prompt = `${"shared ".repeat(100)} end`;
         const first = await client.postJson("/v1/completions", { model: "/mnt/models", prompt, max_tokens: 1 });
         const second = await client.postJson("/v1/completions", { model: "/mnt/models", prompt: `${prompt} more`, max_tokens: 1 });
-        expect(first.ok && first.value).toMatchObject({ usage: { prompt_tokens: 101, prompt_tokens_details: { cached_tokens: 0 } } });
+        // docs/UPSTREAM.md row "vLLM usage: cached tokens only when non-zero": null in a plain response.
+        expect(first.ok && first.value).toMatchObject({ usage: { prompt_tokens: 101, prompt_tokens_details: null } });
         expect(second.ok && second.value).toMatchObject({ usage: { prompt_tokens: 102, prompt_tokens_details: { cached_tokens: 96 } } });
         const metrics = await client.getText("/metrics");
         expect(metrics.ok).toBe(true);
@@ -87,7 +88,7 @@ describe("simulator latency model and routing", () => {
             const cold = await client.postStream("/v1/completions", body("a"));
             const warm = await client.postStream("/v1/completions", body("b"));
             // 601 tokens: the warm request finds 4 full 128-token blocks and prefills only the other 89.
-            expect(cold.ok && cold.value.usage).toEqual({ promptTokens: 601, completionTokens: 1, cachedTokens: 0 });
+            expect(cold.ok && cold.value.usage).toEqual({ promptTokens: 601, completionTokens: 1, cachedTokens: null });
             expect(warm.ok && warm.value.usage).toEqual({ promptTokens: 601, completionTokens: 1, cachedTokens: 512 });
         } finally {
             await client.close();

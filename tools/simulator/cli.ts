@@ -36,6 +36,7 @@ interface CliOptions {
     baseLatencyMs: number;
     prefillMsPerToken: number;
     decodeMsPerToken: number;
+    answerTokens: number;
     errorRate: number;
     errorStatus: number;
     malformed: boolean;
@@ -73,6 +74,7 @@ export function buildProgram(): Command {
         .option("--base-latency-ms <ms>", "fixed cost per request", number, 0)
         .option("--prefill-ms-per-token <ms>", "cost per uncached prompt token", number, 0)
         .option("--decode-ms-per-token <ms>", "cost per generated token", number, 0)
+        .option("--answer-tokens <n>", "tokens of the simulated answer before its end-of-sequence (requests with ignore_eos run to max_tokens)", integer, 256)
         .option("--error-rate <fraction>", "fraction of inference requests failing with --error-status", number, 0)
         .option("--error-status <code>", "HTTP status of injected failures", integer, 500)
         .option("--malformed", "answer inference requests with broken JSON", false)
@@ -112,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
         baseLatencyMs: o.baseLatencyMs,
         prefillMsPerToken: o.prefillMsPerToken,
         decodeMsPerToken: o.decodeMsPerToken,
+        answerTokens: o.answerTokens,
         errorRate: o.errorRate,
         errorStatus: o.errorStatus,
         malformed: o.malformed,

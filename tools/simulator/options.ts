@@ -34,6 +34,8 @@ export interface SimulatorOptions {
     prefillMsPerToken: number;
     /** Decode cost per generated token. */
     decodeMsPerToken: number;
+    /** Length of the simulated model's answer: it ends (end-of-sequence) after this many tokens unless ignore_eos. */
+    answerTokens: number;
     /** Failure injection: fraction of inference requests answered with errorStatus (seeded, reproducible). */
     errorRate: number;
     errorStatus: number;
@@ -41,7 +43,10 @@ export interface SimulatorOptions {
     malformed: boolean;
     /** Failure injection: extra delay before any inference response byte. */
     slowMs: number;
-    /** false mimics vLLM without --enable-prompt-tokens-details: prompt_tokens_details is null. */
+    /**
+     * true: usage.prompt_tokens_details.cached_tokens as vLLM with --enable-prompt-tokens-details sends it, only when
+     * something was cached (null, or absent in a stream, otherwise); false: never, as vLLM without the flag.
+     */
     reportCachedTokens: boolean;
     /** false makes /metrics a 404, as behind a gateway that does not route it. */
     metrics: boolean;
@@ -78,6 +83,7 @@ export function resolveOptions(partial: Partial<SimulatorOptions> = {}): Simulat
         baseLatencyMs: 0,
         prefillMsPerToken: 0,
         decodeMsPerToken: 0,
+        answerTokens: 256,
         errorRate: 0,
         errorStatus: 500,
         malformed: false,
@@ -119,6 +125,7 @@ function validate(o: SimulatorOptions): void {
     int("capacityBlocks", o.capacityBlocks, 0);
     int("replicas", o.replicas, 1);
     int("maxNumSeqs", o.maxNumSeqs, 1);
+    int("answerTokens", o.answerTokens, 1);
     nonNegative("batchMsPerSeq", o.batchMsPerSeq);
     nonNegative("prefixWeight", o.prefixWeight);
     nonNegative("loadWeight", o.loadWeight);

@@ -62,6 +62,28 @@ function sendError(res: http.ServerResponse, status: number, type: string, messa
     sendJson(res, status, { error: { message, type, param: null, code: status } });
 }
 
+/** vLLM's routes and their methods; /metrics is a mount that answers any method. */
+const ROUTE_METHODS: Readonly<Record<string, string>> = {
+    "/health": "GET",
+    "/v1/models": "GET",
+    "/v1/completions": "POST",
+    "/v1/chat/completions": "POST",
+};
+
+/**
+ * What vLLM's FastAPI app answers for a path it has no route for, or a route called with another method: Starlette
+ * raises its own HTTPException, which vLLM's handler (registered for FastAPI's subclass) does not catch, so
+ * FastAPI's default handler answers {"detail": ...} (405 with an Allow header).
+ */
+function refuseRoute(res: http.ServerResponse, path: string, method: string): void {
+    const allowed = Object.hasOwn(ROUTE_METHODS, path) && ROUTE_METHODS[path] !== method ? ROUTE_METHODS[path] : undefined;
+    const body = JSON.stringify({ detail: allowed === undefined ? "Not Found" : "Method Not Allowed" });
+    const headers: http.OutgoingHttpHeaders = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
+    if (allowed !== undefined) headers.allow = allowed;
+    res.writeHead(allowed === undefined ? 404 : 405, headers);
+    res.end(body);
+}
+
 function readBody(req: http.IncomingMessage): Promise<string> {
     return new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];
@@ -157,7 +179,8 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
         const id = `${p.api === "chat" ? "chatcmpl" : "cmpl"}-sim-${++sequence}`;
         const created = Math.floor(Date.now() / 1000);
         // Choice index = prompt index * n + j, as vLLM numbers the choices of a batched request.
-        const choices = lookups.flatMap(() => Array.from({ length: p.n }, () => generate(OUTPUT_WORDS, p.maxTokens, p.stop)));
+        const eosAfter = p.ignoreEos ? null : options.answerTokens;
+        const choices = lookups.flatMap((_, prompt) => Array.from({ length: p.n }, () => generate(OUTPUT_WORDS, p.maxTokens[prompt] ?? 0, p.stop, eosAfter)));
         const steps = Math.max(...choices.map((c) => c.pieces.length));
         const promptTokens = lookups.reduce((a, l) => a + l.promptTokens, 0);
         const cachedTokens = lookups.reduce((a, l) => a + l.cachedTokens, 0);
@@ -166,7 +189,8 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
             prompt_tokens: promptTokens,
             total_tokens: promptTokens + outputTokens,
             completion_tokens: outputTokens,
-            prompt_tokens_details: options.reportCachedTokens ? { cached_tokens: cachedTokens } : null,
+            // vLLM adds the details only `if self.enable_prompt_tokens_details and num_cached_tokens`.
+            prompt_tokens_details: options.reportCachedTokens && cachedTokens > 0 ? { cached_tokens: cachedTokens } : null,
         };
         const prefillMs = prefillDelayMs(options, promptTokens, cachedTokens);
         if (!(await pause(prefillMs, signal))) return null;
@@ -191,6 +215,12 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
 
         res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
         const frame = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
+        // continuous_usage_stats: every chunk carries the counts so far for its choice's prompt, without cached tokens.
+        const running = (index: number, completionTokens: number) => {
+            if (!p.continuousUsage) return {};
+            const prompt = lookups[Math.floor(index / p.n)]?.promptTokens ?? 0;
+            return { usage: { prompt_tokens: prompt, completion_tokens: completionTokens, total_tokens: prompt + completionTokens } };
+        };
         const stepFrames = (i: number) => {
             let out = "";
             choices.forEach((c, index) => {
@@ -198,15 +228,19 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
                 const last = i === c.pieces.length - 1;
                 const end = { logprobs: null, finish_reason: last ? c.finishReason : null, stop_reason: last ? c.stopReason : null };
                 const choice = p.api === "chat" ? { index, delta: { content: c.pieces[i] }, ...end } : { index, text: c.pieces[i], ...end };
-                out += frame({ id, object, created, model: options.model, choices: [choice] });
+                out += frame({ id, object, created, model: options.model, choices: [choice], ...running(index, i + 1) });
             });
             return out;
         };
         const head =
             p.api === "chat"
-                ? choices.map((_, index) => frame({ id, object, created, model: options.model, choices: [{ index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }] })).join("")
+                ? choices
+                      .map((_, index) => frame({ id, object, created, model: options.model, choices: [{ index, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }], ...running(index, 0) }))
+                      .join("")
                 : "";
-        const tail = (p.includeUsage ? frame({ id, object, created, model: options.model, choices: [], usage }) : "") + "data: [DONE]\n\n";
+        // The final usage chunk is dumped with exclude_none: no prompt_tokens_details key when nothing was cached.
+        const finalUsage = usage.prompt_tokens_details === null ? { prompt_tokens: promptTokens, total_tokens: usage.total_tokens, completion_tokens: outputTokens } : usage;
+        const tail = (p.includeUsage ? frame({ id, object, created, model: options.model, choices: [], usage: finalUsage }) : "") + "data: [DONE]\n\n";
 
         const firstAt = performance.now();
         if (options.malformed) {
@@ -262,7 +296,8 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
             }
             path = pathname.slice(options.basePath.length) || "/";
         }
-        const key = `${req.method ?? "GET"} ${path}`;
+        // /metrics is prometheus_client's ASGI app mounted on the path: it answers any method.
+        const key = path === "/metrics" ? "GET /metrics" : `${req.method ?? "GET"} ${path}`;
         switch (key) {
             case "GET /health":
                 res.writeHead(options.healthStatus, { "content-length": 0 });
@@ -299,7 +334,7 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
                 await serveInference("chat", req, res, signal);
                 return;
             default:
-                sendError(res, 404, "NotFoundError", `no route for ${key}`);
+                refuseRoute(res, path, req.method ?? "GET");
         }
     }
 
