@@ -83,6 +83,24 @@ describe("Prometheus text edge cases", () => {
         ]);
     });
 
+    it("skips a labelled sample without a value, an unclosed brace and a comment that looks like a sample; takes empty braces", () => {
+        expect(parseSeries('vllm:t{a="1"}\n# 7\n#7\nvllm:r{ 9\nvllm:q{a="1" 9\nvllm:s{} 8\n')).toEqual([{ name: "vllm:s", labels: {}, value: 8 }]);
+    });
+
+    it("reads the server's latency totals only when the e2e sum and count are both there", async () => {
+        const { serverLatencyTotals, parsePrometheus } = await import("../../tools/verify/prom");
+        const e2e = "vllm:e2e_request_latency_seconds_sum 2.5\nvllm:e2e_request_latency_seconds_count 5\n";
+        expect(serverLatencyTotals(parsePrometheus(e2e))).toEqual({ e2eSum: 2.5, e2eCount: 5, ttftSum: 0, ttftCount: 0 });
+        expect(serverLatencyTotals(parsePrometheus(`${e2e}vllm:time_to_first_token_seconds_sum 0.5\nvllm:time_to_first_token_seconds_count 4\n`))).toEqual({
+            e2eSum: 2.5,
+            e2eCount: 5,
+            ttftSum: 0.5,
+            ttftCount: 4,
+        });
+        expect(serverLatencyTotals(parsePrometheus("vllm:e2e_request_latency_seconds_sum 2.5"))).toBeNull();
+        expect(serverLatencyTotals(parsePrometheus("vllm:e2e_request_latency_seconds_count 5"))).toBeNull();
+    });
+
     it("reads the hits and queries only when both are there", async () => {
         const { prefixCacheCounters, parsePrometheus } = await import("../../tools/verify/prom");
         expect(prefixCacheCounters(parsePrometheus("vllm:prefix_cache_hits_total 1\nvllm:prefix_cache_queries_total 4"))).toEqual({ queries: 4, hits: 1 });
