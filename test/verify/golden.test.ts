@@ -114,6 +114,11 @@ describe("golden report outputs", () => {
         const other = load("report-round-robin.json");
         (other.phases.cache as unknown as { replicas: null }).replicas = null;
         golden("mixed.html.golden", renderHtml([{ label: "mixed", report: mixedReport() }, { label: "no replicas", report: other }], "mixed"));
+        // A first run without a sweep or a known model, whose replicas lack one the second run has.
+        const noSweep = load("report-round-robin.json");
+        (noSweep.phases.load as unknown as { sweep: unknown[] }).sweep = [];
+        noSweep.server = { ...noSweep.server, model: null, maxModelLen: null };
+        golden("mixed-order.html.golden", renderHtml([{ label: "no sweep", report: noSweep }, { label: "mixed", report: mixedReport() }]));
         golden("mixed.txt", formatText(mixedReport()));
     });
 

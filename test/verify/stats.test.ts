@@ -14,7 +14,9 @@ describe("percentile (nearest rank)", () => {
 
     it("handles empty and invalid input", () => {
         expect(percentile([], 50)).toBeNull();
-        expect(() => percentile([1], 101)).toThrow(RangeError);
+        expect(() => percentile([1], 101)).toThrow("percentile must be within [0, 100], got 101");
+        expect(() => percentile([1], -1)).toThrow(RangeError);
+        expect(() => percentile([1], Number.NaN)).toThrow(RangeError);
         expect(mean([])).toBeNull();
         expect(mean([1, 2, 3, 6])).toBe(3);
     });
@@ -46,6 +48,20 @@ describe("LatencyRecorder (HDR histogram)", () => {
         expect(s.p90).toBeLessThanOrEqual(s.p99);
         expect(s.max).toBeCloseTo(Math.max(...values), 0);
         expect(Math.abs(s.mean - (mean(values) ?? 0))).toBeLessThan(2);
+    });
+
+    it("counts a zero latency, clamps an hour-plus one instead of resizing, and counts as it goes", () => {
+        const recorder = new LatencyRecorder();
+        expect(recorder.count).toBe(0);
+        recorder.record(0);
+        expect(recorder.count).toBe(1);
+        // Past the fixed range (1 h): clamped to the top, so memory stays fixed whatever a server does.
+        recorder.record(10 * 3_600_000);
+        expect(recorder.count).toBe(2);
+        const s = recorder.summary();
+        expect(s?.min).toBeCloseTo(0.001, 6);
+        expect(s?.max).toBeGreaterThanOrEqual(3_599_000);
+        expect(s?.max).toBeLessThanOrEqual(3_601_000);
     });
 
     it("keeps sub-millisecond resolution and ignores invalid samples", () => {
