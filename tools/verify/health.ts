@@ -126,7 +126,8 @@ export async function runHealth(client: VerifyClient, options: HealthOptions): P
     );
     const card = cards.find((c) => c.id === model);
     const maxModelLen = card?.maxModelLen ?? null;
-    if (maxModelLen !== null) checks[checks.length - 1].detail += `, max_model_len ${maxModelLen}`;
+    const modelsCheck = checks[checks.length - 1];
+    if (maxModelLen !== null && modelsCheck.status === "pass") modelsCheck.detail += `, max_model_len ${maxModelLen}`;
 
     if (model === null) {
         const detail = "no model id (/v1/models failed); pass --model";
