@@ -308,7 +308,8 @@ async function readStream(res: Dispatcher.ResponseData, started: number): Promis
     };
     res.body.setEncoding("utf8");
     for await (const text of res.body as AsyncIterable<string>) {
-        bytes += text.length;
+        // Bytes as sent, not UTF-16 units: the cap is stated in bytes.
+        bytes += Buffer.byteLength(text);
         if (bytes > LIMITS_BYTES.stream) throw new MalformedResponse(`stream longer than ${LIMITS_BYTES.stream} bytes`);
         for (const data of parser.push(text)) handle(data);
     }
