@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { CacheConfig } from "../../tools/verify/config";
-import { runCache, type CacheRunOptions } from "../../tools/verify/cache";
+import { blockSizeHint, runCache, summarizeGroup, type CacheRunOptions, type CacheSample } from "../../tools/verify/cache";
 import type { ErrorKind, Outcome, StreamResult, VerifyClient } from "../../tools/verify/http";
 import type { Progress } from "../../tools/verify/progress";
 
@@ -191,5 +191,94 @@ describe("prefix cache phase failures", () => {
         const r = await runCache(stub({ first: next, later: next, groups: 4 }).client, options({ groups: 4, requestsPerGroup: 3 }));
         expect(r.failures.some((f) => f.includes("stopped after"))).toBe(false);
         expect(r.requests).toBe(12);
+    });
+});
+
+describe("prefix cache edges", () => {
+    it("summarizes a group from its ordered samples: first successful index 0, medians of the later ones", () => {
+        const s = (index: number, ok: boolean, latencyMs: number, ttftMs: number | null, promptTokens: number | null, cachedTokens: number | null): CacheSample => ({
+            group: 0, index, ok, latencyMs, ttftMs, promptTokens, cachedTokens, error: ok ? null : "x",
+        });
+        const g = summarizeGroup(0, [s(3, true, 30, 3, 100, 50), s(0, true, 90, 9, 100, 0), s(2, true, 10, null, 100, 70), s(1, false, 1, null, null, null), s(4, true, 20, 5, null, null)]);
+        expect(g).toEqual({
+            group: 0,
+            requests: 5,
+            firstLatencyMs: 90,
+            firstTtftMs: 9,
+            firstPromptTokens: 100,
+            firstCachedTokens: 0,
+            laterLatencyMs: 20,
+            laterTtftMs: 3,
+            laterPromptTokens: 200,
+            laterCachedTokens: 120,
+            cachedRatio: 0.6,
+            ttftSpeedup: 3,
+        });
+        // A failed first request is no first; unreported later counts are null, not 0; a 0 ms later TTFT has no ratio.
+        const failedFirst = summarizeGroup(1, [s(0, false, 5, null, null, null), s(1, true, 7, 0, 100, null)]);
+        expect(failedFirst).toMatchObject({ firstLatencyMs: null, firstTtftMs: null, firstPromptTokens: null, firstCachedTokens: null, laterCachedTokens: null, cachedRatio: null, ttftSpeedup: null, laterTtftMs: 0 });
+        expect(summarizeGroup(2, [s(0, true, 5, 4, 10, 0), s(1, true, 6, 0, 10, 0)]).ttftSpeedup).toBeNull();
+    });
+
+    it("hints at the block size only below one block", () => {
+        expect(blockSizeHint(128, 200, 128)).toBeNull();
+        expect(blockSizeHint(128, 128, 500)).toBeNull();
+        expect(blockSizeHint(128, 127, 500)).toMatch(/^the shared prefix \(~127 tokens\) is shorter than one prefix-cache block \(128 tokens\)/);
+        expect(blockSizeHint(128, 200, 127)).toMatch(/^every prompt \(at most 127 tokens\)/);
+        expect(blockSizeHint(128, 100, null)).toMatch(/^the shared prefix/);
+    });
+
+    it("keeps a prefix that just fits, and names the longest prompt in the hint", async () => {
+        // fits = floor((387 - 4) * 0.8) - 6 = 300: exactly the prefix.
+        const fit = await runCache(stub({ later: () => reply(310, 256) }).client, options({}, { maxModelLen: 387 }));
+        expect([fit.prefixTokens, fit.warnings]).toEqual([300, []]);
+        const short = await runCache(stub({ first: (g) => reply(20 + g * 10, 0), later: (g) => reply(20 + g * 10, 0) }).client, options({ prefixTokens: 10 }));
+        expect(short.failures[0]).toContain("every prompt (at most 30 tokens)");
+    });
+
+    it("warns with the hint when hits were proven despite a prefix shorter than a block", async () => {
+        const r = await runCache(stub({ later: () => reply(310, 256) }).client, options({ prefixTokens: 100 }));
+        expect(r.status).toBe("pass");
+        expect(r.warnings).toEqual([expect.stringMatching(/^the shared prefix \(~100 tokens\) is shorter than one prefix-cache block/)]);
+    });
+
+    it("judges each group on its own samples", async () => {
+        const r = await runCache(stub({ later: (g, i) => (g === 0 && i === 2 ? reply(310, 256) : reply(310, null)) }).client, options());
+        expect(r.groups.map((g) => [g.laterCachedTokens, g.cachedRatio])).toEqual([
+            [256, 256 / 620],
+            [0, 0],
+        ]);
+    });
+
+    it("leaves a response without usage out of the counts and the affinity", async () => {
+        const noUsage: Reply = { ok: true, status: 200, latencyMs: 3, value: { ttftMs: 2, itlMs: [], contentChunks: 1, usage: null } };
+        const r = await runCache(stub({ later: (g, i) => (g === 1 && i === 2 ? noUsage : reply(310, 256)) }).client, options());
+        expect(r.samples.find((x) => x.group === 1 && x.index === 2)).toMatchObject({ ok: true, promptTokens: null, cachedTokens: null });
+        expect(r.affinity).toMatchObject({ laterRequests: 3, tokenRatio: 1 });
+        expect(r.status).toBe("pass");
+    });
+
+    it("warns about already-cached first requests only above half", async () => {
+        const half = await runCache(stub({ first: () => reply(512, 256), later: () => reply(512, 384) }).client, options());
+        expect(half.firstCachedRatio).toBe(0.5);
+        expect(half.warnings).toEqual([]);
+    });
+
+    it("reads the counters without the first scrape, subtracts the hits at the split, and skips it after an abort", async () => {
+        const multi = (q: number, h: number) => `vllm:prefix_cache_queries_total{replica="0"} ${q}\nvllm:prefix_cache_hits_total{replica="0"} ${h}\nvllm:prefix_cache_queries_total{replica="1"} 0\nvllm:prefix_cache_hits_total{replica="1"} 0\n`;
+        const r = await runCache(stub({ later: () => reply(310, null), metrics: [null, multi(620, 100), multi(1860, 1124)] }).client, options());
+        expect(r.metrics).toEqual({ queries: 1240, hits: 1024, ratio: 1024 / 1240 });
+        expect([r.firstCachedRatio, r.replicas]).toEqual([null, null]);
+        const refused = failure("connection_refused", "connection refused");
+        const aborted = await runCache(stub({ first: () => refused, later: () => refused, groups: 4, metrics: [counters(0, 0), counters(10, 5), counters(20, 10)] }).client, options({ groups: 4 }));
+        expect(aborted.metrics).toBeNull();
+    });
+
+    it("lists every error kind of failed cache requests", async () => {
+        const r = await runCache(
+            stub({ later: (g, i) => (i === 1 ? (g === 0 ? failure("http_5xx", "HTTP 500: a") : failure("timeout", "timed out")) : reply(310, 256)) }).client,
+            options(),
+        );
+        expect(r.failures[0]).toBe("prefix cache: 2 of 6 requests failed (http_5xx 1, timeout 1); first: HTTP 500: a");
     });
 });
