@@ -4,7 +4,7 @@ import { Replica } from "../../tools/simulator/replica";
 import { generate, parsePrompts, parseRequest, parseStop, RequestError } from "../../tools/simulator/request";
 import { eppScore, Router } from "../../tools/simulator/router";
 import { resolveOptions } from "../../tools/simulator/options";
-import { tokenize } from "../../tools/simulator/tokenizer";
+import { renderChat, tokenize } from "../../tools/simulator/tokenizer";
 import { VerifyClient } from "../../tools/verify/http";
 import { parseSeries } from "../../tools/verify/prom";
 import { withSim } from "./helpers";
@@ -60,6 +60,85 @@ describe("requests the official OpenAI client sends", () => {
         );
         const ok = parseRequest("completions", { prompt: [[1, 2]], n: 3, stop: ["x"], stream: true, stream_options: { include_usage: true } }, "m", 100);
         expect(ok).toEqual({ api: "completions", prompts: [[1, 2]], n: 3, maxTokens: [16], stop: ["x"], ignoreEos: false, stream: true, includeUsage: true, continuousUsage: false });
+    });
+
+    it("reads chat messages with string or text-part content, and refuses the rest with vLLM's 400", () => {
+        const chat = (messages: unknown) => () => parseRequest("chat", { messages }, "m", 4096);
+        const expected = tokenize(renderChat([{ role: "system", content: "be brief" }, { role: "user", content: "hi there" }]));
+        expect(chat([{ role: "system", content: "be brief" }, { role: "user", content: [{ type: "text", text: "hi " }, { type: "image_url" }, "x", { text: "there" }] }])().prompts).toEqual([expected]);
+        expect(chat([{ role: "user", content: "" }])().prompts).toEqual([tokenize(renderChat([{ role: "user", content: "" }]))]);
+        for (const [messages, message] of [
+            [[], "messages must be a non-empty list"],
+            [undefined, "messages must be a non-empty list"],
+            [{ role: "user" }, "messages must be a non-empty list"],
+            [[null], "each message needs a role"],
+            [[{ content: "x" }], "each message needs a role"],
+            [[{ role: 1, content: "x" }], "each message needs a role"],
+            [[{ role: "user", content: 5 }], "message content must be a string or a list of text parts"],
+            [[{ role: "user" }], "message content must be a string or a list of text parts"],
+        ] as const) {
+            const err = (() => {
+                try {
+                    chat(messages)();
+                } catch (e) {
+                    return e as RequestError;
+                }
+                return null;
+            })();
+            expect([err?.status, err?.type, err?.message]).toEqual([400, "BadRequestError", message]);
+        }
+    });
+
+    it("bounds prompts, batches, stop lists and integers exactly", () => {
+        const parse = (body: Record<string, unknown>) => () => parseRequest("completions", body, "m", 100);
+        // Token ids: non-negative integers, 0 included; a batch of exactly 64.
+        expect(parsePrompts([0, 1])).toEqual([[0, 1]]);
+        expect(() => parsePrompts([0, -1])).toThrow(RequestError);
+        expect(() => parsePrompts([1, "a"])).toThrow(RequestError);
+        expect(parsePrompts(Array.from({ length: 64 }, () => "a"))).toHaveLength(64);
+        expect(parsePrompts(Array.from({ length: 64 }, () => [1]))).toHaveLength(64);
+        // An empty prompt anywhere in a batch is refused.
+        expect(parse({ prompt: "" })).toThrow("prompt must not be empty");
+        expect(parse({ prompt: ["a", ""] })).toThrow("prompt must not be empty");
+        // Stop: up to four non-empty strings.
+        expect(parseStop(["a", "b", "c", "d"])).toHaveLength(4);
+        expect(() => parseStop(["a", ""])).toThrow(RequestError);
+        expect(() => parseStop(["a", 5])).toThrow(RequestError);
+        expect(() => parseStop(5)).toThrow(RequestError);
+        // n up to 16; max_tokens exactly filling the context is fine, one more is not.
+        expect(parseRequest("completions", { prompt: [1], n: 16 }, "m", 100).n).toBe(16);
+        expect(parse({ prompt: [1], n: 17 })).toThrow("n must be an integer from 1 to 16");
+        expect(parse({ prompt: [1], n: "2" })).toThrow("n must be an integer from 1 to 16");
+        expect(parseRequest("completions", { prompt: [1], max_tokens: 99 }, "m", 100).maxTokens).toEqual([99]);
+        expect(parse({ prompt: [1], max_tokens: 100 })).toThrow("'max_tokens' or 'max_completion_tokens' is too large: 100.");
+        // A greedy request with one choice, or a sampled one with several, is fine; the error is 400.
+        expect(parseRequest("completions", { prompt: [1], n: 2, temperature: 0.7 }, "m", 100).n).toBe(2);
+        const greedy = (() => {
+            try {
+                parse({ prompt: [1], n: 3, temperature: 0 })();
+            } catch (e) {
+                return e as RequestError;
+            }
+            return null;
+        })();
+        expect([greedy?.status, greedy?.type]).toEqual([400, "BadRequestError"]);
+        const missing = (() => {
+            try {
+                parse({ prompt: [1], model: "x" })();
+            } catch (e) {
+                return e as RequestError;
+            }
+            return null;
+        })();
+        expect([missing?.status, missing?.type, missing?.message]).toEqual([404, "NotFoundError", "The model `x` does not exist."]);
+        expect(() => parseRequest("completions", null, "m", 100)).toThrow("request body must be a JSON object");
+        expect(() => parseRequest("completions", [1], "m", 100)).toThrow("request body must be a JSON object");
+    });
+
+    it("finds a stop string that starts in the text generated before this token", () => {
+        // " pre" + "fix": the stop "efi" begins two characters before the new piece.
+        expect(generate(WORDS, 8, ["efi"])).toEqual({ pieces: [" The", " pr"], finishReason: "stop", stopReason: "efi" });
+        expect(generate(WORDS, 8, ["The p"])).toEqual({ pieces: [" "], finishReason: "stop", stopReason: "The p" });
     });
 
     it("takes max_tokens, stream_options and n with vLLM's defaults and checks", () => {
