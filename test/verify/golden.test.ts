@@ -20,7 +20,9 @@ const roundRobin = load("report-round-robin.json");
 
 function golden(name: string, actual: string): void {
     const file = path.join(FIXTURES, name);
-    if (process.env.UPDATE_GOLDEN === "1" || !existsSync(file)) writeFileSync(file, actual);
+    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(file, actual);
+    // A missing golden fails: a clean clone must not pass by writing its own expectations.
+    expect(existsSync(file), `${name} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
     expect(actual).toBe(readFileSync(file, "utf8"));
 }
 
