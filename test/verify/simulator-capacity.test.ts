@@ -289,6 +289,74 @@ describe("vLLM's response shapes", () => {
     });
 });
 
+describe("vLLM's response bodies", () => {
+    const post = (url: string, path: string, body: Record<string, unknown>) =>
+        fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "/mnt/models", ...body }) });
+
+    it("answers completions and chats with vLLM's ids, objects and fields, streamed or not", async () => {
+        await withSim({}, async (sim) => {
+            const plain = (await (await post(sim.url, "/v1/completions", { prompt: [1, 2], max_tokens: 2, ignore_eos: true })).json()) as Record<string, unknown>;
+            expect(plain).toEqual({
+                id: expect.stringMatching(/^cmpl-sim-\d+$/),
+                object: "text_completion",
+                created: expect.any(Number),
+                model: "/mnt/models",
+                choices: [{ index: 0, text: " The prefix", logprobs: null, finish_reason: "length", stop_reason: null }],
+                usage: { prompt_tokens: 2, total_tokens: 4, completion_tokens: 2, prompt_tokens_details: null },
+            });
+            const chat = (await (await post(sim.url, "/v1/chat/completions", { messages: [{ role: "user", content: "hi" }], max_tokens: 1, ignore_eos: true })).json()) as Record<string, unknown>;
+            expect(chat).toMatchObject({
+                id: expect.stringMatching(/^chatcmpl-sim-\d+$/),
+                object: "chat.completion",
+                choices: [{ index: 0, message: { role: "assistant", content: " The" }, logprobs: null, finish_reason: "length", stop_reason: null }],
+            });
+            // Ids are unique and increasing.
+            const n = (id: unknown) => Number(String(id).split("-").pop());
+            expect(n(chat.id)).toBe(n(plain.id) + 1);
+            const frames = async (path: string, body: Record<string, unknown>) =>
+                (await (await post(sim.url, path, { ...body, stream: true, max_tokens: 1, ignore_eos: true })).text())
+                    .split("\n\n")
+                    .filter((f) => f.startsWith("data: {"))
+                    .map((f) => JSON.parse(f.slice(6)) as { object: string; id: string });
+            const chatFrames = await frames("/v1/chat/completions", { messages: [{ role: "user", content: "hi" }] });
+            expect(chatFrames.map((f) => f.object)).toEqual(["chat.completion.chunk", "chat.completion.chunk"]);
+            expect(chatFrames[0]?.id).toMatch(/^chatcmpl-sim-/);
+            const textFrames = await frames("/v1/completions", { prompt: [1] });
+            expect(textFrames.map((f) => f.object)).toEqual(["text_completion"]);
+        });
+    });
+
+    it("injects failures at the given rate only, and answers broken JSON when told to", async () => {
+        await withSim({ errorRate: 1, errorStatus: 503 }, async (sim) => {
+            const r = await post(sim.url, "/v1/completions", { prompt: [1], max_tokens: 1 });
+            expect(r.status).toBe(503);
+            expect(await r.json()).toEqual({ error: { message: "injected failure (simulator --error-rate)", type: "InternalServerError", param: null, code: 503 } });
+        });
+        await withSim({ errorRate: 0.5, seed: 3 }, async (sim) => {
+            const statuses = await Promise.all(Array.from({ length: 40 }, () => post(sim.url, "/v1/completions", { prompt: [1], max_tokens: 1 }).then((r) => r.status)));
+            const failed = statuses.filter((x) => x === 500).length;
+            expect(failed).toBeGreaterThan(5);
+            expect(failed).toBeLessThan(35);
+        });
+        await withSim({ malformed: true }, async (sim) => {
+            const text = await (await post(sim.url, "/v1/completions", { prompt: [1], max_tokens: 1 })).text();
+            expect(text).toMatch(/^\{"id":"cmpl-sim-\d+","object":"text_completion","choices":\[\{"text":" The$/);
+        });
+    });
+
+    it("refuses a body over 16 MiB with 413, and one of exactly 16 MiB is read", async () => {
+        await withSim({}, async (sim) => {
+            const limit = 16 * 1024 * 1024;
+            const big = await fetch(`${sim.url}/v1/completions`, { method: "POST", body: "x".repeat(limit + 1) }).catch(() => null);
+            // The server answers 413 and drops the connection; either is a refusal.
+            expect(big === null || big.status === 413).toBe(true);
+            const exact = await fetch(`${sim.url}/v1/completions`, { method: "POST", body: " ".repeat(limit - 2) + "{}" });
+            expect(exact.status).toBe(400);
+            expect(((await exact.json()) as { error: { message: string } }).error.message).toBe("prompt must be a string, a list of token ids, or a list of up to 64 of either");
+        });
+    });
+});
+
 describe("capacity like vLLM's", () => {
     it("runs at most max-num-seqs and queues the rest, visible in /metrics", async () => {
         await withSim({ maxNumSeqs: 1, decodeMsPerToken: 30 }, async (sim) => {
