@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { Histogram, TTFT_BUCKETS } from "../../tools/simulator/histogram";
 import { Replica } from "../../tools/simulator/replica";
@@ -353,6 +354,59 @@ describe("vLLM's response bodies", () => {
             const exact = await fetch(`${sim.url}/v1/completions`, { method: "POST", body: " ".repeat(limit - 2) + "{}" });
             expect(exact.status).toBe(400);
             expect(((await exact.json()) as { error: { message: string } }).error.message).toBe("prompt must be a string, a list of token ids, or a list of up to 64 of either");
+        });
+    });
+});
+
+describe("the latency model, within wide bounds", () => {
+    it("spends one decode step per token after the first, reports TPOT per request, and none for one token", async () => {
+        await withSim({ decodeMsPerToken: 100 }, async (sim) => {
+            const client = new VerifyClient({ baseUrl: sim.url, timeoutMs: 10_000 });
+            const tpot = async () => {
+                const res = await client.getText("/metrics");
+                const series = res.ok ? parseSeries(res.value) : [];
+                const get = (name: string) => series.find((x) => x.name === name)?.value ?? 0;
+                return { sum: get("vllm:request_time_per_output_token_seconds_sum"), count: get("vllm:request_time_per_output_token_seconds_count") };
+            };
+            // Not streamed: two tokens take two decode steps before the body goes out.
+            const t0 = performance.now();
+            const plain = await client.postJson("/v1/completions", { model: "/mnt/models", prompt: [1], max_tokens: 2, ignore_eos: true });
+            const plainMs = performance.now() - t0;
+            expect(plain.ok).toBe(true);
+            expect(plainMs).toBeGreaterThanOrEqual(190);
+            expect(plainMs).toBeLessThan(290);
+            // Streamed: three tokens, two steps between them, one TPOT sample of ~100 ms.
+            const before = await tpot();
+            const streamed = await client.postStream("/v1/completions", { model: "/mnt/models", prompt: [1], max_tokens: 3, ignore_eos: true, stream: true });
+            expect(streamed.ok && streamed.value.itlMs.length).toBe(2);
+            for (const gap of streamed.ok ? streamed.value.itlMs : []) {
+                expect(gap).toBeGreaterThanOrEqual(90);
+                expect(gap).toBeLessThan(190);
+            }
+            const after = await tpot();
+            expect(after.count - before.count).toBe(1);
+            expect(after.sum - before.sum).toBeGreaterThanOrEqual(0.09);
+            expect(after.sum - before.sum).toBeLessThan(0.19);
+            // A single token has no time per output token.
+            await client.postStream("/v1/completions", { model: "/mnt/models", prompt: [1], max_tokens: 1, ignore_eos: true, stream: true });
+            expect((await tpot()).count).toBe(after.count);
+            await client.close();
+        });
+    });
+
+    it("slows every decode step by the other sequences in the batch", async () => {
+        await withSim({ decodeMsPerToken: 20, batchMsPerSeq: 50 }, async (sim) => {
+            const client = new VerifyClient({ baseUrl: sim.url, timeoutMs: 10_000, connections: 4 });
+            const body = { model: "/mnt/models", prompt: [1], max_tokens: 3, ignore_eos: true, stream: true };
+            const results = await Promise.all([1, 2, 3].map(() => client.postStream("/v1/completions", body)));
+            // Three running: each step takes 20 ms + 50 ms x 2 others.
+            const gaps = results.flatMap((r) => (r.ok ? r.value.itlMs : []));
+            expect(gaps.length).toBeGreaterThanOrEqual(4);
+            const sorted = [...gaps].sort((a, b) => a - b);
+            const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+            expect(median).toBeGreaterThanOrEqual(90);
+            expect(median).toBeLessThan(180);
+            await client.close();
         });
     });
 });
