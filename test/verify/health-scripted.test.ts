@@ -13,7 +13,7 @@ const CHAT = { choices: [{ message: { content: "hello" } }], usage: { prompt_tok
 type Script = Partial<Record<"/health" | "/v1/models" | "/v1/completions" | "/v1/chat/completions", Outcome<unknown>[]>>;
 
 /** Each path answers its scripted outcomes in turn, repeating the last; calls are recorded with their bodies. */
-function stub(script: Script) {
+function scripted(script: Script) {
     const calls: { path: string; body?: unknown }[] = [];
     const next = (path: keyof Script, body?: unknown): Promise<Outcome<unknown>> => {
         calls.push({ path, body });
@@ -34,7 +34,7 @@ const opts = { model: null, expectModel: null };
 
 describe("health verdicts", () => {
     it("passes a healthy server with every check's detail, and probes with the served model", async () => {
-        const { client, calls } = stub(healthy);
+        const { client, calls } = scripted(healthy);
         expect(await runHealth(client, opts)).toEqual({
             status: "pass",
             checks: [
@@ -57,25 +57,25 @@ describe("health verdicts", () => {
 
     it("takes --model among several served ones, with that model's context length", async () => {
         const two = { data: [{ id: "a", max_model_len: 1024 }, { id: "b", max_model_len: 4096 }] };
-        const r = await runHealth(stub({ ...healthy, "/v1/models": [good(two)] }).client, { model: "b", expectModel: null });
+        const r = await runHealth(scripted({ ...healthy, "/v1/models": [good(two)] }).client, { model: "b", expectModel: null });
         expect([r.model, r.maxModelLen, r.servedModels, r.checks[1]?.detail]).toEqual(["b", 4096, ["a", "b"], "model b (of a, b), max_model_len 4096"]);
-        const first = await runHealth(stub({ ...healthy, "/v1/models": [good(two)] }).client, opts);
+        const first = await runHealth(scripted({ ...healthy, "/v1/models": [good(two)] }).client, opts);
         expect([first.model, first.maxModelLen]).toEqual(["a", 1024]);
-        const noLen = await runHealth(stub({ ...healthy, "/v1/models": [good({ data: [{ id: "m" }] })] }).client, opts);
+        const noLen = await runHealth(scripted({ ...healthy, "/v1/models": [good({ data: [{ id: "m" }] })] }).client, opts);
         expect([noLen.maxModelLen, noLen.checks[1]?.detail]).toEqual([null, "model m"]);
     });
 
     it("fails a --model that is not served, and an --expect-model mismatch", async () => {
-        const missing = await runHealth(stub(healthy).client, { model: "x", expectModel: null });
+        const missing = await runHealth(scripted(healthy).client, { model: "x", expectModel: null });
         expect(missing.failures).toEqual(["GET /v1/models: --model x is not served (served: m)"]);
         expect([missing.status, missing.model, missing.maxModelLen]).toEqual(["fail", "x", null]);
-        const mismatch = await runHealth(stub(healthy).client, { model: null, expectModel: "y" });
+        const mismatch = await runHealth(scripted(healthy).client, { model: null, expectModel: "y" });
         expect(mismatch.failures).toEqual(["GET /v1/models: model mismatch: served model id is m, expected y"]);
-        expect((await runHealth(stub(healthy).client, { model: null, expectModel: "m" })).status).toBe("pass");
+        expect((await runHealth(scripted(healthy).client, { model: null, expectModel: "m" })).status).toBe("pass");
     });
 
     it("skips the completion probes without a model id, and says how to pass one", async () => {
-        const r = await runHealth(stub({ ...healthy, "/v1/models": [bad("http_4xx", 404, "HTTP 404: no such route")] }).client, opts);
+        const r = await runHealth(scripted({ ...healthy, "/v1/models": [bad("http_4xx", 404, "HTTP 404: no such route")] }).client, opts);
         const skip = { status: "skip", httpStatus: null, latencyMs: null, detail: "no model id (/v1/models failed); pass --model" };
         expect(r.checks.slice(2)).toEqual([
             { name: "POST /v1/completions", ...skip },
@@ -84,7 +84,7 @@ describe("health verdicts", () => {
         expect(r.failures).toEqual(["GET /v1/models: HTTP 404: no such route"]);
         expect([r.reachable, r.canServe, r.model]).toEqual([true, false, null]);
         for (const body of [{ data: [] }, { data: [{ id: 5 }] }, { other: 1 }, []]) {
-            const m = await runHealth(stub({ ...healthy, "/v1/models": [good(body)] }).client, opts);
+            const m = await runHealth(scripted({ ...healthy, "/v1/models": [good(body)] }).client, opts);
             expect(m.checks[1]?.detail).toBe("malformed response: no data[].id in /v1/models");
             expect(m.model).toBeNull();
         }
@@ -92,18 +92,18 @@ describe("health verdicts", () => {
 
     it("judges the probe bodies: malformed choices and a missing usage block", async () => {
         const r = await runHealth(
-            stub({ ...healthy, "/v1/completions": [good({ choices: [{ text: 1 }] })], "/v1/chat/completions": [good({ choices: [{ message: { content: "hi" } }] })] }).client,
+            scripted({ ...healthy, "/v1/completions": [good({ choices: [{ text: 1 }] })], "/v1/chat/completions": [good({ choices: [{ message: { content: "hi" } }] })] }).client,
             opts,
         );
         expect(r.checks[2]).toMatchObject({ status: "fail", detail: "malformed response: no choices[0].text" });
         expect(r.checks[3]).toMatchObject({ status: "pass", detail: "no usage block" });
         expect(r.canServe).toBe(true);
         for (const body of [{}, { choices: "x" }, { choices: [] }, { choices: [{}] }, { choices: [{ message: "x" }] }, { choices: [{ message: { content: 3 } }] }]) {
-            const chat = await runHealth(stub({ ...healthy, "/v1/chat/completions": [good(body)] }).client, opts);
+            const chat = await runHealth(scripted({ ...healthy, "/v1/chat/completions": [good(body)] }).client, opts);
             expect(chat.checks[3]?.detail).toBe("malformed response: no choices[0].message.content");
         }
         for (const body of [[], { choices: [] }, { choices: ["x"] }]) {
-            const completion = await runHealth(stub({ ...healthy, "/v1/completions": [good(body)], "/v1/chat/completions": [bad("http_5xx", 500, "HTTP 500: x")] }).client, opts);
+            const completion = await runHealth(scripted({ ...healthy, "/v1/completions": [good(body)], "/v1/chat/completions": [bad("http_5xx", 500, "HTTP 500: x")] }).client, opts);
             expect(completion.checks[2]?.detail).toBe("malformed response: no choices[0].text");
             expect(completion.canServe).toBe(false);
         }
@@ -111,7 +111,7 @@ describe("health verdicts", () => {
 
     it("is unreachable when nothing answered over HTTP", async () => {
         const down = bad("connection_refused", null, "connection refused (is the server up?)");
-        const r = await runHealth(stub({ "/health": [down], "/v1/models": [down] }).client, opts);
+        const r = await runHealth(scripted({ "/health": [down], "/v1/models": [down] }).client, opts);
         expect([r.reachable, r.canServe, r.status]).toEqual([false, false, "fail"]);
         expect(r.failures).toEqual(["GET /health: connection refused (is the server up?)", "GET /v1/models: connection refused (is the server up?)"]);
     });
@@ -120,18 +120,18 @@ describe("health verdicts", () => {
 describe("health retries under --max-error-rate", () => {
     it("tries a transient failure again only when failures are tolerated, and says how many attempts it took", async () => {
         const flaky: Script = { ...healthy, "/health": [bad("http_5xx", 503, "HTTP 503: warming up"), good("")], "/v1/completions": [bad("timeout", null, "timed out"), bad("connection_error", null, "reset"), good(COMPLETION)] };
-        const strict = await runHealth(stub(flaky).client, { ...opts, maxErrorRate: 0 });
+        const strict = await runHealth(scripted(flaky).client, { ...opts, maxErrorRate: 0 });
         expect(strict.failures).toEqual(["GET /health: HTTP 503: warming up", "POST /v1/completions: timed out"]);
-        const tolerant = await runHealth(stub(flaky).client, { ...opts, maxErrorRate: 0.1 });
+        const tolerant = await runHealth(scripted(flaky).client, { ...opts, maxErrorRate: 0.1 });
         expect(tolerant.status).toBe("pass");
         expect(tolerant.checks.map((c) => c.detail)).toEqual(["after 2 attempts", "model m, max_model_len 2048", "8 tokens out, 5 in, after 3 attempts", "2 tokens out, 30 in"]);
-        const tooFlaky = await runHealth(stub({ ...healthy, "/health": [bad("http_5xx", 503, "HTTP 503: down")] }).client, { ...opts, maxErrorRate: 0.5 });
+        const tooFlaky = await runHealth(scripted({ ...healthy, "/health": [bad("http_5xx", 503, "HTTP 503: down")] }).client, { ...opts, maxErrorRate: 0.5 });
         expect(tooFlaky.failures).toEqual(["GET /health: HTTP 503: down, after 3 attempts"]);
     });
 
     it("does not retry an answer that will not change", async () => {
         for (const kind of ["http_4xx", "malformed", "connection_refused", "http_other"] as const) {
-            const { client, calls } = stub({ ...healthy, "/health": [bad(kind, null, kind)] });
+            const { client, calls } = scripted({ ...healthy, "/health": [bad(kind, null, kind)] });
             await runHealth(client, { ...opts, maxErrorRate: 1 });
             expect(calls.filter((c) => c.path === "/health")).toHaveLength(1);
         }
@@ -159,9 +159,9 @@ describe("model listing", () => {
     });
 
     it("lists models for runs without the health phase", async () => {
-        expect(await listModels(stub(healthy).client)).toEqual({ ok: true, cards: [{ id: "m", maxModelLen: 2048 }] });
-        expect(await listModels(stub({ "/v1/models": [bad("timeout", null, "timed out")] }).client)).toEqual({ ok: false, error: "timed out" });
-        expect(await listModels(stub({ "/v1/models": [good({ data: [] })] }).client)).toEqual({ ok: false, error: "malformed response: no data[].id in /v1/models" });
-        expect(await listModels(stub({ "/v1/models": [good({ data: 1 })] }).client)).toEqual({ ok: false, error: "malformed response: no data[].id in /v1/models" });
+        expect(await listModels(scripted(healthy).client)).toEqual({ ok: true, cards: [{ id: "m", maxModelLen: 2048 }] });
+        expect(await listModels(scripted({ "/v1/models": [bad("timeout", null, "timed out")] }).client)).toEqual({ ok: false, error: "timed out" });
+        expect(await listModels(scripted({ "/v1/models": [good({ data: [] })] }).client)).toEqual({ ok: false, error: "malformed response: no data[].id in /v1/models" });
+        expect(await listModels(scripted({ "/v1/models": [good({ data: 1 })] }).client)).toEqual({ ok: false, error: "malformed response: no data[].id in /v1/models" });
     });
 });
