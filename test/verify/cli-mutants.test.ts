@@ -2,7 +2,7 @@
  * The verify command line without a server: its help text (golden), every argument validator's message and
  * boundary, the usage errors, progress only on an interactive stderr, and the stack-output reader.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -10,17 +10,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { intIn, main, numberIn } from "../../tools/verify/cli";
 import { createProgress } from "../../tools/verify/progress";
 import { pulumiStackOutput, pulumiStackUrl } from "../../tools/verify/stack";
-import { runCli, withSim } from "./helpers";
+import { golden, runCli, withSim } from "./helpers";
 
-const FIXTURES = path.join(__dirname, "fixtures");
 
-function golden(name: string, actual: string): void {
-    const file = path.join(FIXTURES, name);
-    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(file, actual);
-    // A missing golden fails: a clean clone must not pass by writing its own expectations.
-    expect(existsSync(file), `${name} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
-    expect(actual).toBe(readFileSync(file, "utf8"));
-}
 
 describe("verify --help", () => {
     it("prints every option with its description and default", async () => {

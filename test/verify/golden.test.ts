@@ -4,27 +4,21 @@
  * pinned; the HTML is kept as .html.golden because Stryker writes a @ts-nocheck into any .html under test/. After an
  * intended change, regenerate with UPDATE_GOLDEN=1 npx vitest run test/verify/golden.test.ts and review the diff.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { compareReports, formatComparison } from "../../tools/verify/compare";
 import { samplesCsv } from "../../tools/verify/csv";
 import { renderHtml } from "../../tools/verify/html";
 import { formatText } from "../../tools/verify/report";
 import type { VerifyReport } from "../../tools/verify/run";
+import { golden } from "./helpers";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const load = (name: string) => JSON.parse(readFileSync(path.join(FIXTURES, name), "utf8")) as VerifyReport;
 const prefix = load("report-prefix.json");
 const roundRobin = load("report-round-robin.json");
 
-function golden(name: string, actual: string): void {
-    const file = path.join(FIXTURES, name);
-    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(file, actual);
-    // A missing golden fails: a clean clone must not pass by writing its own expectations.
-    expect(existsSync(file), `${name} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
-    expect(actual).toBe(readFileSync(file, "utf8"));
-}
 
 /** The same run with every phase skipped, and one whose load phase measured nothing: the "-" and skip paths. */
 const skipped = { status: "skip", reason: "not selected" } as const;

@@ -1,6 +1,11 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { expect } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../tools/simulator/server";
 import type { SimulatorOptions } from "../../tools/simulator/options";
 import { main } from "../../tools/verify/cli";
+import type { LoadConfig } from "../../tools/verify/config";
+import type { LoadPhaseResult } from "../../tools/verify/load";
 import type { VerifyReport } from "../../tools/verify/run";
 
 export interface CliRun {
@@ -42,4 +47,63 @@ export async function withSim<T>(options: Partial<SimulatorOptions>, fn: (sim: S
     } finally {
         await sim.close();
     }
+}
+
+/** Compares with test/verify/fixtures/<name>; UPDATE_GOLDEN=1 rewrites it (review the diff). */
+export function golden(name: string, actual: string): void {
+    const file = path.join(__dirname, "fixtures", name);
+    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(file, actual);
+    // A missing golden fails: a clean clone must not pass by writing its own expectations.
+    expect(existsSync(file), `${name} is missing: run with UPDATE_GOLDEN=1 and review it`).toBe(true);
+    expect(actual).toBe(readFileSync(file, "utf8"));
+}
+
+/** A small load config: unique 8-word prompts, 2 output tokens, no rate, sweep, SLOs or shared prefix. */
+export function loadConfig(overrides: Partial<LoadConfig> = {}): LoadConfig {
+    return {
+        serialRequests: 0,
+        concurrency: 1,
+        requests: 3,
+        durationMs: null,
+        rate: null,
+        promptTokens: 8,
+        maxTokens: 2,
+        api: "completions",
+        arrival: "constant",
+        slo: null,
+        sweep: null,
+        sharedPrefix: null,
+        ...overrides,
+    };
+}
+
+/** A concurrent phase of 10 successful requests with latency and TTFT summaries; override what a test needs. */
+export function loadPhaseResult(overrides: Partial<LoadPhaseResult> = {}): LoadPhaseResult {
+    return {
+        name: "concurrent",
+        concurrency: 4,
+        targetRate: null,
+        requests: 10,
+        succeeded: 10,
+        failed: 0,
+        errors: {},
+        errorSamples: [],
+        errorRate: 0,
+        elapsedMs: 1000,
+        rps: 10,
+        outputTokensPerSec: 100,
+        promptTokens: 100,
+        outputTokens: 100,
+        latency: { count: 10, min: 1, mean: 5, p50: 5, p90: 8, p99: 9, max: 9 },
+        ttft: { count: 10, min: 1, mean: 2, p50: 2, p90: 3, p99: 3, max: 3 },
+        tpot: null,
+        itl: null,
+        arrival: "closed",
+        scheduleLag: null,
+        goodput: null,
+        cachedRatio: null,
+        samples: [],
+        abortedReason: null,
+        ...overrides,
+    };
 }

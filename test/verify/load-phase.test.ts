@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { phasePrompt, runLoad, runLoadPhase, sleepUntil, type LoadPhaseOptions } from "../../tools/verify/load";
 import type { Progress } from "../../tools/verify/progress";
 import type { LoadConfig } from "../../tools/verify/config";
-import { withSim } from "./helpers";
+import { loadConfig, withSim } from "./helpers";
 
 /** Records every progress call, so the bar's totals and positions are pinned too. */
 function recorder(): Progress & { calls: string[] } {
@@ -34,20 +34,7 @@ const BASE: Omit<LoadPhaseOptions, "progress"> = {
     indexOffset: 0,
 };
 
-const CONFIG: LoadConfig = {
-    serialRequests: 1,
-    concurrency: 2,
-    requests: 3,
-    durationMs: null,
-    rate: null,
-    promptTokens: 8,
-    maxTokens: 2,
-    api: "completions",
-    arrival: "constant",
-    slo: null,
-    sweep: null,
-    sharedPrefix: null,
-};
+const CONFIG: LoadConfig = loadConfig({ serialRequests: 1, concurrency: 2 });
 
 const TWO_CHUNKS_THREE_TOKENS =
     'data: {"choices":[{"index":0,"text":"a"}]}\n\n' +

@@ -9,6 +9,7 @@ import type { LoadConfig } from "../../tools/verify/config";
 import type { Outcome, StreamResult, VerifyClient } from "../../tools/verify/http";
 import { arrivalSchedule, runLoad, runLoadPhase, sharedCachedRatio, sleepUntil, toMicros, type LoadPhaseOptions, type LoadSample } from "../../tools/verify/load";
 import type { Progress } from "../../tools/verify/progress";
+import { loadConfig } from "./helpers";
 
 type Reply = Outcome<StreamResult>;
 
@@ -56,20 +57,7 @@ const PHASE: LoadPhaseOptions = {
     progress: SILENT,
 };
 
-const CONFIG: LoadConfig = {
-    serialRequests: 0,
-    concurrency: 1,
-    requests: 3,
-    durationMs: null,
-    rate: null,
-    promptTokens: 8,
-    maxTokens: 2,
-    api: "completions",
-    arrival: "constant",
-    slo: null,
-    sweep: null,
-    sharedPrefix: null,
-};
+const CONFIG: LoadConfig = loadConfig();
 
 const run = (client: VerifyClient, config: Partial<LoadConfig>, maxErrorRate = 0) =>
     runLoad(client, { model: "m", config: { ...CONFIG, ...config }, maxErrorRate, seed: 1, runId: "r", progress: SILENT });

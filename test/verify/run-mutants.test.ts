@@ -14,6 +14,7 @@ import type { HealthResult } from "../../tools/verify/health";
 import type { LoadPhaseResult, LoadResult } from "../../tools/verify/load";
 import type { Progress } from "../../tools/verify/progress";
 import { effectiveOptions, isSkipped, REPORT_SCHEMA, runVerify, thresholdInputs, TOOL_VERSION } from "../../tools/verify/run";
+import { loadConfig, loadPhaseResult } from "./helpers";
 
 const SILENT: Progress = { start() {}, update() {}, stop() {} };
 
@@ -105,20 +106,7 @@ function config(baseUrl: string, overrides: Partial<VerifyConfig> = {}): VerifyC
         phases: new Set(["health", "cache", "load"]),
         blockSize: null,
         cache: { groups: 1, requestsPerGroup: 2, prefixTokens: 40, suffixTokens: 4, maxTokens: 2, minAffinity: 0 },
-        load: {
-            serialRequests: 0,
-            concurrency: 1,
-            requests: 1,
-            durationMs: null,
-            rate: null,
-            promptTokens: 8,
-            maxTokens: 2,
-            api: "completions",
-            arrival: "constant",
-            slo: null,
-            sweep: null,
-            sharedPrefix: null,
-        },
+        load: loadConfig({ requests: 1 }),
         thresholds: {},
         seed: 7,
         ...overrides,
@@ -333,35 +321,7 @@ describe("isSkipped", () => {
     });
 });
 
-function phase(overrides: Partial<LoadPhaseResult>): LoadPhaseResult {
-    return {
-        name: "concurrent",
-        concurrency: 4,
-        targetRate: null,
-        requests: 10,
-        succeeded: 10,
-        failed: 0,
-        errors: {},
-        errorSamples: [],
-        errorRate: 0,
-        elapsedMs: 1000,
-        rps: 10,
-        outputTokensPerSec: 100,
-        promptTokens: 100,
-        outputTokens: 100,
-        latency: { count: 10, min: 1, mean: 5, p50: 5, p90: 8, p99: 9, max: 9 },
-        ttft: { count: 10, min: 1, mean: 2, p50: 2, p90: 3, p99: 3, max: 3 },
-        tpot: null,
-        itl: null,
-        arrival: "closed",
-        scheduleLag: null,
-        goodput: null,
-        cachedRatio: null,
-        samples: [],
-        abortedReason: null,
-        ...overrides,
-    };
-}
+const phase = loadPhaseResult;
 
 const loadOf = (serial: LoadPhaseResult | null, concurrent: LoadPhaseResult | null): LoadResult => ({ status: "pass", serial, concurrent, sweep: [], server: null, failures: [], warnings: [] });
 const SKIP = { status: "skip" as const, reason: "not selected" };

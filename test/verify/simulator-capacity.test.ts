@@ -207,13 +207,14 @@ describe("requests the official OpenAI client sends", () => {
     });
 });
 
-describe("vLLM's response shapes", () => {
-    const frames = (text: string) =>
-        text
-            .split("\n\n")
-            .filter((f) => f.startsWith("data: ") && f !== "data: [DONE]")
-            .map((f) => JSON.parse(f.slice(6)) as { choices: unknown[]; usage?: unknown });
+/** The JSON chunks of an SSE body, without `data: [DONE]`. */
+const sseFrames = (text: string) =>
+    text
+        .split("\n\n")
+        .filter((f) => f.startsWith("data: ") && f !== "data: [DONE]")
+        .map((f) => JSON.parse(f.slice(6)) as { choices: unknown[]; usage?: unknown; object?: string; id?: string });
 
+describe("vLLM's response shapes", () => {
     it("ends an answer at end-of-sequence unless ignore_eos, and defaults a chat's budget to the rest of the context", async () => {
         await withSim({ answerTokens: 3, maxModelLen: 64 }, async (sim) => {
             const post = (path: string, body: Record<string, unknown>) =>
@@ -243,7 +244,7 @@ describe("vLLM's response shapes", () => {
                     headers: { "content-type": "application/json" },
                     body: JSON.stringify({ model: "/mnt/models", max_tokens: 2, ignore_eos: true, stream: true, ...body }),
                 });
-                return frames(await r.text());
+                return sseFrames(await r.text());
             };
             const plain = await stream("/v1/completions", { prompt: [1, 2, 3], n: 2, stream_options: { continuous_usage_stats: true } });
             expect(plain.map((f) => f.usage)).toEqual([
@@ -315,10 +316,7 @@ describe("vLLM's response bodies", () => {
             const n = (id: unknown) => Number(String(id).split("-").pop());
             expect(n(chat.id)).toBe(n(plain.id) + 1);
             const frames = async (path: string, body: Record<string, unknown>) =>
-                (await (await post(sim.url, path, { ...body, stream: true, max_tokens: 1, ignore_eos: true })).text())
-                    .split("\n\n")
-                    .filter((f) => f.startsWith("data: {"))
-                    .map((f) => JSON.parse(f.slice(6)) as { object: string; id: string });
+                sseFrames(await (await post(sim.url, path, { ...body, stream: true, max_tokens: 1, ignore_eos: true })).text());
             const chatFrames = await frames("/v1/chat/completions", { messages: [{ role: "user", content: "hi" }] });
             expect(chatFrames.map((f) => f.object)).toEqual(["chat.completion.chunk", "chat.completion.chunk"]);
             expect(chatFrames[0]?.id).toMatch(/^chatcmpl-sim-/);

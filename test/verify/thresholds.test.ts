@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { LoadPhaseResult } from "../../tools/verify/load";
 import { thresholdInputs } from "../../tools/verify/run";
 import { evaluateThresholds, type ThresholdInputs } from "../../tools/verify/thresholds";
+import { loadPhaseResult } from "./helpers";
 
 const measured: ThresholdInputs = { cachedRatio: 0.8, p50Ms: 120, p99Ms: 900, ttftP50Ms: 40, errorRate: 0.02, rps: 30, goodput: 0.5 };
 
@@ -30,35 +30,7 @@ describe("evaluateThresholds", () => {
     });
 });
 
-function phase(overrides: Partial<LoadPhaseResult>): LoadPhaseResult {
-    return {
-        name: "concurrent",
-        concurrency: 4,
-        targetRate: null,
-        requests: 10,
-        succeeded: 10,
-        failed: 0,
-        errors: {},
-        errorSamples: [],
-        errorRate: 0,
-        elapsedMs: 1000,
-        rps: 10,
-        outputTokensPerSec: 100,
-        promptTokens: 100,
-        outputTokens: 100,
-        latency: { count: 10, min: 1, mean: 5, p50: 5, p90: 8, p99: 9, max: 9 },
-        ttft: { count: 10, min: 1, mean: 2, p50: 2, p90: 3, p99: 3, max: 3 },
-        tpot: null,
-        itl: null,
-        arrival: "closed",
-        scheduleLag: null,
-        goodput: null,
-        cachedRatio: null,
-        samples: [],
-        abortedReason: null,
-        ...overrides,
-    };
-}
+const phase = loadPhaseResult;
 
 describe("thresholdInputs", () => {
     it("judges latency on the concurrent phase and errors over both phases", () => {

@@ -98,13 +98,13 @@ function positiveInt(value: unknown, name: string, max: number): number {
  * The requested token budget, or null for "the rest of the context": completions take max_tokens (absent: 16,
  * null: none); chat takes `max_completion_tokens or max_tokens`, Python's `or`, so a 0 or null falls through.
  */
-export function requestedMaxTokens(api: Api, body: Record<string, unknown>): number | null {
+function requestedMaxTokens(api: Api, body: Record<string, unknown>): number | null {
     const raw = api === "completions" ? (body.max_tokens === undefined ? DEFAULT_MAX_TOKENS : body.max_tokens) : body.max_completion_tokens || body.max_tokens;
     return raw === undefined || raw === null ? null : positiveInt(raw, "max_tokens", Number.MAX_SAFE_INTEGER);
 }
 
 /** vLLM's two context checks (serving_engine._validate_input), then its default: max_model_len - prompt. */
-export function tokenBudget(promptTokens: number, requested: number | null, maxModelLen: number): number {
+function tokenBudget(promptTokens: number, requested: number | null, maxModelLen: number): number {
     if (promptTokens >= maxModelLen) {
         throw bad(
             `This model's maximum context length is ${maxModelLen} tokens. However, your request has ${promptTokens} input tokens. ` +

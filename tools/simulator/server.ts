@@ -62,25 +62,16 @@ function sendError(res: http.ServerResponse, status: number, type: string, messa
     sendJson(res, status, { error: { message, type, param: null, code: status } });
 }
 
-/** vLLM's routes and their methods; /metrics is a mount that answers any method. */
-const ROUTE_METHODS: Readonly<Record<string, string>> = {
-    "/health": "GET",
-    "/v1/models": "GET",
-    "/v1/completions": "POST",
-    "/v1/chat/completions": "POST",
-};
-
 /**
- * What vLLM's FastAPI app answers for a path it has no route for, or a route called with another method: Starlette
- * raises its own HTTPException, which vLLM's handler (registered for FastAPI's subclass) does not catch, so
- * FastAPI's default handler answers {"detail": ...} (405 with an Allow header).
+ * What vLLM's FastAPI app answers for a path it has no route for, or a route called with another method (`allow`
+ * set): Starlette raises its own HTTPException, which vLLM's handler (registered for FastAPI's subclass) does not
+ * catch, so FastAPI's default handler answers {"detail": ...} (405 with an Allow header).
  */
-function refuseRoute(res: http.ServerResponse, path: string, method: string): void {
-    const allowed = Object.hasOwn(ROUTE_METHODS, path) && ROUTE_METHODS[path] !== method ? ROUTE_METHODS[path] : undefined;
-    const body = JSON.stringify({ detail: allowed === undefined ? "Not Found" : "Method Not Allowed" });
+function refuseRoute(res: http.ServerResponse, allow: string | null): void {
+    const body = JSON.stringify({ detail: allow === null ? "Not Found" : "Method Not Allowed" });
     const headers: http.OutgoingHttpHeaders = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
-    if (allowed !== undefined) headers.allow = allowed;
-    res.writeHead(allowed === undefined ? 404 : 405, headers);
+    if (allow !== null) headers.allow = allow;
+    res.writeHead(allow === null ? 404 : 405, headers);
     res.end(body);
 }
 
@@ -239,7 +230,8 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
                       .join("")
                 : "";
         // The final usage chunk is dumped with exclude_none: no prompt_tokens_details key when nothing was cached.
-        const finalUsage = usage.prompt_tokens_details === null ? { prompt_tokens: promptTokens, total_tokens: usage.total_tokens, completion_tokens: outputTokens } : usage;
+        const { prompt_tokens_details: details, ...counts } = usage;
+        const finalUsage = details === null ? counts : usage;
         const tail = (p.includeUsage ? frame({ id, object, created, model: options.model, choices: [], usage: finalUsage }) : "") + "data: [DONE]\n\n";
 
         const firstAt = performance.now();
@@ -286,24 +278,19 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
     const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
     server.keepAliveTimeout = 30_000;
 
-    async function route(req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
-        const pathname = new URL(req.url ?? "/", "http://simulator").pathname;
-        let path = pathname;
-        if (options.basePath !== "") {
-            if (pathname !== options.basePath && !pathname.startsWith(`${options.basePath}/`)) {
-                sendError(res, 404, "NotFoundError", `no route for ${pathname}`);
-                return;
-            }
-            path = pathname.slice(options.basePath.length) || "/";
-        }
-        // /metrics is prometheus_client's ASGI app mounted on the path: it answers any method.
-        const key = path === "/metrics" ? "GET /metrics" : `${req.method ?? "GET"} ${path}`;
-        switch (key) {
-            case "GET /health":
+    /** vLLM's routes: the one method each answers (null: /metrics, prometheus_client's ASGI app mounted there, any). */
+    type Serve = (req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal) => Promise<void> | void;
+    const routes: Readonly<Record<string, { method: string | null; serve: Serve }>> = {
+        "/health": {
+            method: "GET",
+            serve: (_req, res) => {
                 res.writeHead(options.healthStatus, { "content-length": 0 });
                 res.end();
-                return;
-            case "GET /v1/models":
+            },
+        },
+        "/v1/models": {
+            method: "GET",
+            serve: (_req, res) =>
                 sendJson(res, 200, {
                     object: "list",
                     data: [
@@ -317,25 +304,38 @@ export async function startSimulator(partial: Partial<SimulatorOptions> = {}): P
                             max_model_len: options.maxModelLen,
                         },
                     ],
-                });
-                return;
-            case "GET /metrics":
+                }),
+        },
+        "/metrics": {
+            method: null,
+            serve: (_req, res) => {
                 if (!options.metrics) {
                     sendError(res, 404, "NotFoundError", "metrics are not exposed here");
                     return;
                 }
                 res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
                 res.end(renderMetrics(replicas, options));
+            },
+        },
+        "/v1/completions": { method: "POST", serve: (req, res, signal) => serveInference("completions", req, res, signal) },
+        "/v1/chat/completions": { method: "POST", serve: (req, res, signal) => serveInference("chat", req, res, signal) },
+    };
+
+    async function route(req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
+        const pathname = new URL(req.url ?? "/", "http://simulator").pathname;
+        let path = pathname;
+        if (options.basePath !== "") {
+            if (pathname !== options.basePath && !pathname.startsWith(`${options.basePath}/`)) {
+                sendError(res, 404, "NotFoundError", `no route for ${pathname}`);
                 return;
-            case "POST /v1/completions":
-                await serveInference("completions", req, res, signal);
-                return;
-            case "POST /v1/chat/completions":
-                await serveInference("chat", req, res, signal);
-                return;
-            default:
-                refuseRoute(res, path, req.method ?? "GET");
+            }
+            path = pathname.slice(options.basePath.length) || "/";
         }
+        const method = req.method ?? "GET";
+        const r = Object.hasOwn(routes, path) ? routes[path] : undefined;
+        if (r === undefined) refuseRoute(res, null);
+        else if (r.method !== null && r.method !== method) refuseRoute(res, r.method);
+        else await r.serve(req, res, signal);
     }
 
     await new Promise<void>((resolve, reject) => {
